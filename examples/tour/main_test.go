@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestTour(t *testing.T) {
+	before, _ := os.ReadDir("/proc/self/fd")
+	var out strings.Builder
+	c := config{timers: 2000, spread: 20 * time.Millisecond, posters: 3, posts: 5000, chain: 100_000, bytes: 1 << 20, seed: 42}
+	if err := run(&out, c); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		`timers: 2000 fired in deadline order`,
+		`post: 3 goroutines posted 15000 tasks; sum 37492500 correct`,
+		`microtasks: a chain of 100000`,
+		`pipe: 1048576 bytes written and read back intact through \d+ readiness events`,
+		`loop figures: \d+ turns, \d+ tasks \(15\d\d\d posted\), \d+ microtasks, 2000 timers`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if after, _ := os.ReadDir("/proc/self/fd"); len(after) != len(before) {
+		t.Errorf("fds: %d before, %d after", len(before), len(after))
+	}
+}
+
+func TestTourRejectsBadConfig(t *testing.T) {
+	if err := run(&strings.Builder{}, config{timers: -1, spread: time.Second}); err == nil {
+		t.Fatal("negative count accepted")
+	}
+}

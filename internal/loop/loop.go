@@ -1,0 +1,515 @@
+package loop
+
+import (
+	"fmt"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sourcegraph/conc/panics"
+
+	"github.com/weftio/weft/netpoll/poller"
+	"github.com/weftio/weft/timer"
+)
+
+// ErrClosed is returned by Post and Run once the loop is closed. It is
+// net.ErrClosed, so errors.Is(err, net.ErrClosed) holds.
+var ErrClosed = net.ErrClosed
+
+// Fairness budgets. They bound how long the loop can go without looking at
+// timers and I/O; docs/loop.md explains the choice.
+const (
+	// defaultTaskBudget is the most ready tasks one turn runs before it polls.
+	defaultTaskBudget = 256
+	// defaultMicrotaskBudget is the most microtasks one drain runs before the
+	// rest is left for the next turn.
+	defaultMicrotaskBudget = 4096
+	// spinRounds is how many times an idle loop yields the processor,
+	// looking for posted work, before it sleeps in the poller.
+	spinRounds = 4
+)
+
+// Loop states.
+const (
+	stateNew int32 = iota
+	stateRunning
+	stateDone // Run has returned (or never will) and resources are released
+)
+
+// A Loop runs tasks, microtasks, timers and I/O readiness on one goroutine.
+// See the package documentation for the threading model.
+type Loop struct {
+	// Shared with other goroutines.
+	inboxMu    sync.Mutex
+	inbox      []func()
+	inboxN     atomic.Int64 // len(inbox), readable without the lock
+	refusing   bool         // guarded by inboxMu: Post returns ErrClosed
+	sleeping   atomic.Bool  // the loop is (about to be) blocked in a poll
+	stopping   atomic.Bool
+	state      atomic.Int32
+	done       chan struct{} // closed when the loop has released its resources
+	closeOnce  sync.Once
+	releaseErr error
+	stats      sharedStats
+
+	// Owned by the loop goroutine.
+	poller     poller.Poller
+	timers     timer.Queue
+	ready      funcQueue
+	micro      funcQueue
+	posted     []func() // the batch of posted tasks taken from the inbox
+	postedI    int      // next task of posted to run
+	fds        int      // registered fds, besides the poller's own
+	clock      clock
+	onPanic    func(error)
+	taskBudget int
+	microLimit int
+	runErr     error
+
+	// Method values made once, so a turn does not allocate them.
+	runTimerFn func(func())
+	dispatchFn func(poller.Handler, poller.Events)
+
+	local localStats
+}
+
+// New makes a loop. It opens the poller (an epoll or kqueue fd and a wake-up
+// fd) but starts no goroutine: call Run, or use a Group. Close releases what
+// New opened even if Run is never called.
+func New(opts ...Option) (*Loop, error) {
+	c := config{taskBudget: defaultTaskBudget, microLimit: defaultMicrotaskBudget}
+	for _, o := range opts {
+		o(&c)
+	}
+	l := &Loop{
+		done:       make(chan struct{}),
+		onPanic:    c.onPanic,
+		taskBudget: c.taskBudget,
+		microLimit: c.microLimit,
+	}
+	l.clock.init(c.virtual, c.start)
+	if c.poller != nil {
+		l.poller = c.poller
+	} else {
+		p, err := poller.New()
+		if err != nil {
+			return nil, fmt.Errorf("loop: %w", err)
+		}
+		l.poller = p
+	}
+	l.runTimerFn = l.runTimer
+	l.dispatchFn = l.dispatch
+	return l, nil
+}
+
+// Run runs the loop on the calling goroutine until Stop or Close is called,
+// or until a task panics while no panic handler is set. It returns nil after
+// a Stop or Close, the panic as an error (a *panics.ErrRecovered from
+// github.com/sourcegraph/conc/panics, with the stack of the panic) otherwise,
+// and ErrClosed if the loop was already closed or running. Before it returns,
+// Run releases the loop's poller; pending timers are dropped.
+//
+// If a task calls runtime.Goexit (as testing.T.FailNow does), the loop's
+// resources are released and the goroutine exits as Goexit demands; Run does
+// not return.
+func (l *Loop) Run() error {
+	if !l.state.CompareAndSwap(stateNew, stateRunning) {
+		return ErrClosed
+	}
+	defer l.release()
+	for !l.finished() {
+		l.turn()
+	}
+	return l.runErr
+}
+
+// finished reports whether the loop may leave Run: it was asked to stop, and
+// everything that was accepted before that has run. Timers are not waited for.
+func (l *Loop) finished() bool {
+	if l.runErr != nil {
+		return true
+	}
+	if !l.stopping.Load() {
+		return false
+	}
+	return !l.pendingTasks()
+}
+
+// release closes the door, drops what can no longer run, closes the poller
+// and wakes Close. It runs exactly once, from Run's exit or from Close when
+// Run never started.
+func (l *Loop) release() {
+	l.inboxMu.Lock()
+	l.refusing = true
+	l.inboxMu.Unlock()
+	l.stopping.Store(true)
+	l.state.Store(stateDone)
+	l.ready.Clear()
+	l.micro.Clear()
+	clear(l.posted)
+	l.posted, l.postedI = nil, 0
+	l.timers = timer.Queue{}
+	l.releaseErr = l.poller.Close()
+	l.publishStats()
+	close(l.done)
+}
+
+// Stop asks the loop to finish: Post is refused from now on, and Run returns
+// once the tasks and microtasks accepted before the call have run. Stop does
+// not wait; it is safe from any goroutine, the loop's own included.
+func (l *Loop) Stop() {
+	l.inboxMu.Lock()
+	l.refusing = true
+	l.inboxMu.Unlock()
+	if !l.stopping.Swap(true) {
+		l.wake()
+	}
+}
+
+// Close stops the loop, waits for Run to return and releases the poller. If
+// Run was never called, Close releases what New opened. Close must not be
+// called from the loop's own goroutine (it would wait for itself); use Stop
+// there. It returns the error, if any, of closing the poller; later calls
+// return nil.
+func (l *Loop) Close() error {
+	l.Stop()
+	if l.state.CompareAndSwap(stateNew, stateDone) {
+		l.release()
+	}
+	<-l.done
+	var err error
+	l.closeOnce.Do(func() { err = l.releaseErr })
+	return err
+}
+
+// Done returns a channel that is closed once the loop has stopped and
+// released its resources.
+func (l *Loop) Done() <-chan struct{} { return l.done }
+
+// Post queues f to run on the loop as a task. It is the only door into the
+// loop for other goroutines and is safe from any goroutine. Tasks from one
+// goroutine run in the order they were posted. Post does not wait for f to
+// run. It returns ErrClosed, and f never runs, once Stop or Close was called.
+func (l *Loop) Post(f func()) error {
+	if f == nil {
+		panic("loop: Post of nil func")
+	}
+	l.inboxMu.Lock()
+	if l.refusing {
+		l.inboxMu.Unlock()
+		return ErrClosed
+	}
+	l.inbox = append(l.inbox, f)
+	l.inboxN.Add(1)
+	l.inboxMu.Unlock()
+	// The loop stores sleeping=true before it checks inboxN, and we added to
+	// inboxN before loading sleeping: at least one side sees the other.
+	if l.sleeping.Load() && l.sleeping.Swap(false) {
+		l.wake()
+	}
+	return nil
+}
+
+func (l *Loop) wake() {
+	// The error can only be that the poller is closed, which means the loop
+	// has already gone and has nothing left to wake for.
+	_ = l.poller.Wake()
+}
+
+// Schedule queues f as a task on the loop's ready queue, after the tasks
+// already there. Loop goroutine only; it takes no lock.
+func (l *Loop) Schedule(f func()) {
+	if f == nil {
+		panic("loop: Schedule of nil func")
+	}
+	l.ready.Push(f)
+}
+
+// Microtask queues f on the microtask queue, which is drained after every
+// task, timer callback and I/O dispatch, before the next of them runs. It is
+// where future reactions go: f never runs inside the call that queued it, so
+// chains of any length use constant stack. Loop goroutine only.
+func (l *Loop) Microtask(f func()) {
+	if f == nil {
+		panic("loop: Microtask of nil func")
+	}
+	l.micro.Push(f)
+}
+
+// Now returns the loop's clock in nanoseconds since the loop was made: real
+// monotonic time, or virtual time with WithVirtualTime. Safe from any
+// goroutine.
+func (l *Loop) Now() int64 { return l.clock.now() }
+
+// Time returns the loop's clock as a time.Time.
+func (l *Loop) Time() time.Time { return l.clock.start.Add(time.Duration(l.clock.now())) }
+
+// Deadline returns the loop time d from now, clamped instead of overflowing.
+func (l *Loop) Deadline(d time.Duration) int64 { return timer.Deadline(l.Now(), d) }
+
+// AfterFunc arranges for f to run on the loop as a task once d has elapsed on
+// the loop's clock. A d <= 0 runs f on the next turn, never inside this call.
+// Loop goroutine only, as are the returned timer's Stop and Reset (which take
+// a loop time; see Deadline).
+func (l *Loop) AfterFunc(d time.Duration, f func()) *timer.Timer {
+	return l.timers.Add(l.Deadline(d), f)
+}
+
+// At arranges for f to run on the loop once its clock reaches when (see Now).
+// Loop goroutine only.
+func (l *Loop) At(when int64, f func()) *timer.Timer {
+	return l.timers.Add(when, f)
+}
+
+// Register adds fd to the loop's poller, edge-triggered, for the events in
+// ev; h.Ready runs on the loop as a task for each readiness event, followed
+// by a microtask drain. Loop goroutine only. The caller keeps ownership of
+// fd and must Unregister it before closing it.
+func (l *Loop) Register(fd int, ev poller.Events, h poller.Handler) error {
+	if err := l.poller.Add(fd, ev, h); err != nil {
+		return err
+	}
+	l.fds++
+	return nil
+}
+
+// Unregister removes fd from the loop's poller. Readiness already fetched for
+// fd and not yet dispatched is dropped. Loop goroutine only.
+func (l *Loop) Unregister(fd int) error {
+	if err := l.poller.Remove(fd); err != nil {
+		return err
+	}
+	l.fds--
+	return nil
+}
+
+// turn is one pass of the loop. The phases, in order:
+//
+//  1. inbox: tasks posted by other goroutines move to the ready queue;
+//  2. timers: every timer due at the start of the turn fires;
+//  3. microtasks left over from a drain that hit its budget run;
+//  4. ready: at most taskBudget tasks that were queued before this phase run;
+//  5. poll: wait for I/O, a Post or the next timer, then dispatch readiness.
+//
+// Every task, timer callback and I/O dispatch is followed by a microtask
+// drain. Phase 5 does not block when there is work left, so neither a task
+// that reschedules itself nor an endless chain of microtasks keeps the loop
+// from timers and I/O.
+func (l *Loop) turn() {
+	l.local.turns++
+	l.fireTimers()
+	if l.runErr == nil && l.drainMicrotasks() {
+		l.runReady()
+	}
+	if l.runErr == nil {
+		l.poll()
+	}
+	l.publishStats()
+}
+
+// runReady runs at most taskBudget tasks from the two ready sources: tasks
+// scheduled on the loop (only those queued before the phase began) and the
+// current batch of posted tasks. When both have work, each is guaranteed
+// half of the budget, so a flood of Posts cannot hold back the loop's own
+// tasks (fiber resumptions, say) or the other way round.
+func (l *Loop) runReady() {
+	l.takeInbox()
+	budget := l.taskBudget
+	posted := len(l.posted) - l.postedI
+	nSched := min(l.ready.Len(), max(budget-posted, budget/2))
+	nPosted := min(posted, budget-nSched)
+	for ; nSched > 0; nSched-- {
+		l.local.tasks++
+		l.runTask(l.ready.Pop())
+		if !l.drainMicrotasks() || l.runErr != nil {
+			return
+		}
+	}
+	for ; nPosted > 0; nPosted-- {
+		f := l.posted[l.postedI]
+		l.posted[l.postedI] = nil // do not keep the closure alive
+		l.postedI++
+		l.local.tasks++
+		l.runTask(f)
+		if !l.drainMicrotasks() || l.runErr != nil {
+			return
+		}
+	}
+}
+
+// takeInbox takes the posted tasks as the next batch, once the current one
+// has run. The inbox is double-buffered (the consumed batch becomes the new
+// inbox), so in a steady state this allocates nothing, and posted tasks are
+// run straight from the slice they were appended to.
+func (l *Loop) takeInbox() {
+	if l.postedI < len(l.posted) || l.inboxN.Load() == 0 {
+		return
+	}
+	l.inboxMu.Lock()
+	batch := l.inbox
+	l.inbox = l.posted[:0]
+	l.inboxN.Store(0)
+	l.inboxMu.Unlock()
+	l.posted, l.postedI = batch, 0
+	l.local.posted += uint64(len(batch))
+}
+
+// pendingTasks reports whether tasks are waiting to run.
+func (l *Loop) pendingTasks() bool {
+	return l.ready.Len() > 0 || l.postedI < len(l.posted) || l.micro.Len() > 0 || l.inboxN.Load() > 0
+}
+
+func (l *Loop) fireTimers() {
+	now := l.Now()
+	when, ok := l.timers.Next()
+	if !ok || when > now {
+		return
+	}
+	l.local.lag = now - when
+	l.local.maxLag = max(l.local.maxLag, l.local.lag)
+	l.local.timers += uint64(l.timers.Expire(now, l.runTimerFn))
+}
+
+// runTimer runs one timer callback, then the microtasks it queued.
+func (l *Loop) runTimer(f func()) {
+	if l.runErr != nil {
+		// An earlier callback of this batch panicked and the loop is
+		// stopping; the rest of the batch is dropped with the loop.
+		return
+	}
+	l.runTask(f)
+	l.drainMicrotasks()
+}
+
+// dispatch runs one readiness event, then the microtasks it queued.
+func (l *Loop) dispatch(h poller.Handler, ev poller.Events) {
+	if l.runErr != nil {
+		return
+	}
+	l.local.events++
+	l.ready1(h, ev)
+	l.drainMicrotasks()
+}
+
+// ready1 delivers one readiness event under the same panic policy as runTask.
+func (l *Loop) ready1(h poller.Handler, ev poller.Events) {
+	defer l.recoverTask()
+	h.Ready(ev)
+}
+
+// runTask runs f as a task. A panic in f is caught with its stack (which is
+// why the recover sits here, in a frame below f, and not further out where
+// the stack has already unwound) and handed to the panic handler; without a
+// handler the loop stops and Run returns the panic as its error. Either way
+// the loop's own state is untouched: f was removed from its queue before it
+// ran.
+func (l *Loop) runTask(f func()) {
+	defer l.recoverTask()
+	f()
+}
+
+// recoverTask is deferred directly, so its recover sees the panic.
+func (l *Loop) recoverTask() {
+	if v := recover(); v != nil {
+		r := panics.NewRecovered(1, v)
+		l.panicked(&r)
+	}
+}
+
+func (l *Loop) panicked(r *panics.Recovered) {
+	err := r.AsError()
+	if l.onPanic != nil {
+		l.onPanic(err)
+		return
+	}
+	if l.runErr == nil {
+		l.runErr = err
+	}
+}
+
+// drainMicrotasks runs queued microtasks, including those they queue, until
+// the queue is empty or the budget is spent. It reports whether the queue is
+// empty. A microtask that panics is treated like a panicking task; the
+// microtasks after it still run.
+func (l *Loop) drainMicrotasks() bool {
+	budget := l.microLimit
+	for l.micro.Len() > 0 && budget > 0 && l.runErr == nil {
+		budget -= l.runMicrotasks(budget)
+	}
+	return l.micro.Len() == 0
+}
+
+// runMicrotasks runs up to budget microtasks under one deferred recover, so
+// the common case pays for one defer per drain rather than one per
+// microtask. It returns how many it started.
+func (l *Loop) runMicrotasks(budget int) (n int) {
+	defer func() {
+		if v := recover(); v != nil {
+			r := panics.NewRecovered(1, v)
+			l.panicked(&r)
+		}
+		l.local.micro += uint64(n)
+	}()
+	for n < budget && l.micro.Len() > 0 {
+		f := l.micro.Pop()
+		n++
+		f()
+	}
+	return n
+}
+
+// poll waits for I/O. It does not block when there is work left or the loop
+// is stopping; otherwise it sleeps until the next timer, a Post or I/O.
+func (l *Loop) poll() {
+	timeout := time.Duration(-1)
+	busy := l.pendingTasks() || l.stopping.Load()
+	if busy {
+		if l.fds == 0 {
+			// Nothing but the wake-up fd is registered: a non-blocking
+			// poll could only consume a wake-up we do not need.
+			return
+		}
+		timeout = 0
+	} else if when, ok := l.timers.Next(); ok {
+		timeout = time.Duration(max(when-l.Now(), 0))
+		if l.clock.virtual {
+			// Virtual time never sleeps: look for I/O that is ready now,
+			// and if there is none, jump to the next deadline.
+			if (l.fds == 0 || l.pollOnce(0) == 0) && l.inboxN.Load() == 0 {
+				l.clock.advanceTo(when)
+			}
+			return
+		}
+	}
+	if timeout != 0 {
+		// Before paying for a sleep in the kernel and a wake-up syscall,
+		// yield a few times: goroutines this turn made runnable get a
+		// processor (otherwise they can wait for the scheduler's next tick,
+		// tens of microseconds), and a producer in the middle of a burst of
+		// Posts usually adds the next task within these rounds.
+		for i := 0; i < spinRounds && l.inboxN.Load() == 0; i++ {
+			runtime.Gosched()
+		}
+		l.sleeping.Store(true)
+		if l.inboxN.Load() > 0 || l.stopping.Load() {
+			l.sleeping.Store(false)
+			if l.fds == 0 {
+				return
+			}
+			timeout = 0
+		}
+	}
+	l.pollOnce(timeout)
+	l.sleeping.Store(false)
+}
+
+func (l *Loop) pollOnce(timeout time.Duration) int {
+	l.local.polls++
+	n, err := l.poller.Wait(timeout, l.dispatchFn)
+	if err != nil && l.runErr == nil {
+		l.runErr = fmt.Errorf("loop: poll: %w", err)
+	}
+	return n
+}

@@ -1,0 +1,87 @@
+package poller_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/weftio/weft/netpoll/poller"
+)
+
+func openFds(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// TestPoller_CloseReleasesFds counts this process's descriptors around a
+// busy poller's whole life.
+func TestPoller_CloseReleasesFds(t *testing.T) {
+	pr := openSocketpair(t) // opened first: it is the caller's, not the poller's
+	before := openFds(t)
+	for range 10 {
+		p, err := poller.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		add(t, p, pr.r, poller.Readable, &recorder{})
+		write(t, pr.w, "x")
+		if err := p.Wake(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Wait(patience, nil); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, pr.r)
+		if err := p.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := openFds(t); after != before {
+		t.Fatalf("%d fds open before New, %d after Close", before, after)
+	}
+}
+
+// TestPoller_ErrorOnReset: a TCP reset sets a pending socket error, which
+// epoll reports as EPOLLERR. (kqueue reports it as EV_EOF with the error
+// in fflags, so this check is epoll's alone.)
+func TestPoller_ErrorOnReset(t *testing.T) {
+	p, pr, rec := newPoller(t), openTCP(t), &recorder{}
+	add(t, p, pr.r, poller.Readable, rec)
+	// Linger 0 turns close into an RST instead of a FIN.
+	if err := unix.SetsockoptLinger(pr.w.n, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0}); err != nil {
+		t.Fatal(err)
+	}
+	pr.w.close()
+	waitFor(t, p, "Error|HangUp", func() bool {
+		return rec.seen()&(poller.Error|poller.HangUp) == poller.Error|poller.HangUp
+	})
+}
+
+// TestPoller_MillisecondFallback forces epoll_wait, as on kernels before
+// 5.11: a sub-millisecond timeout must be rounded up, never down to a
+// busy-looping 0.
+func TestPoller_MillisecondFallback(t *testing.T) {
+	defer poller.SetMillisecondWait(true)()
+	p := newPoller(t)
+	for _, d := range []time.Duration{time.Microsecond, 1500 * time.Microsecond} {
+		start := time.Now()
+		if n, err := p.Wait(d, nil); err != nil || n != 0 {
+			t.Fatalf("Wait(%v) = %d, %v", d, n, err)
+		}
+		want := (d + time.Millisecond - 1).Truncate(time.Millisecond)
+		if took := time.Since(start); took < want {
+			t.Fatalf("Wait(%v) with epoll_wait returned after %v, want at least %v", d, took, want)
+		}
+	}
+	// Wakes and events still work on the fallback.
+	go p.Wake()
+	if _, err := p.Wait(-1, nil); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,14 @@
+//go:build !linux && !darwin && !freebsd && !netbsd && !openbsd
+
+package poller
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// New reports that this system has no supported readiness poller.
+func New() (Poller, error) {
+	return nil, fmt.Errorf("poller: no epoll or kqueue back-end for %s: %w", runtime.GOOS, errors.ErrUnsupported)
+}
