@@ -80,6 +80,55 @@ func BenchmarkQueue_AddCancel(b *testing.B) {
 	}
 }
 
+// BenchmarkQueue_ResetStop is AddCancel without the allocation: a
+// connection keeps one Timer for its timeout and re-arms it per operation,
+// as a time.Timer can be re-armed with Reset.
+func BenchmarkQueue_ResetStop(b *testing.B) {
+	const (
+		popFrom = int64(60 * time.Second)
+		popSpan = int64(60 * time.Second)
+		timeout = int64(90 * time.Second)
+	)
+	ws := deadlines(10_000, popFrom, popSpan)
+	b.Run("heap/pending=10000", func(b *testing.B) {
+		var q timer.Queue
+		for _, w := range ws {
+			q.Add(base+w, nop)
+		}
+		t := q.Add(base+timeout, nop)
+		for b.Loop() {
+			t.Reset(base + timeout)
+			t.Stop()
+		}
+	})
+	b.Run("wheel/pending=10000", func(b *testing.B) {
+		var q wheel
+		q.expire(base, nil)
+		for _, w := range ws {
+			q.add(base+w, nop)
+		}
+		t := q.add(base+timeout, nop)
+		for b.Loop() {
+			t.Reset(base + timeout)
+			t.Stop()
+		}
+	})
+	b.Run("time.AfterFunc/pending=10000", func(b *testing.B) {
+		bg := make([]*time.Timer, len(ws))
+		for i, w := range ws {
+			bg[i] = time.AfterFunc(time.Duration(w), nop)
+		}
+		t := time.AfterFunc(time.Duration(timeout), nop)
+		for b.Loop() {
+			t.Reset(time.Duration(timeout))
+			t.Stop()
+		}
+		for _, t := range bg {
+			t.Stop()
+		}
+	})
+}
+
 // BenchmarkQueue_Fire1M adds a million timers spread over one millisecond and
 // fires them all, the queue stepping its clock one microsecond per Expire as
 // a busy loop would. One op is the whole million; ns/timer is per timer.

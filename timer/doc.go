@@ -40,9 +40,10 @@
 //   - Next, Len, When, Pending: O(1);
 //   - Expire: O(k log n) to fire k timers, O(1) when nothing is due.
 //
-// On the 2-core machine of docs/timers.md an Add plus Stop costs about
-// 120 ns, a third of time.AfterFunc plus Stop, and firing a timer from a
-// 10,000-timer queue about 300 ns including its Add.
+// On the 2-core machine of docs/timers.md, with 10,000 timers pending, an
+// Add plus Stop costs about 150 ns (time.AfterFunc plus Stop: 380 ns), half
+// of it the allocation of the Timer; a Reset plus Stop of a kept Timer 40 ns;
+// Next 2.5 ns; an Add plus the Expire that fires it 250 ns.
 //
 // Stopped and re-armed timers leave entries in the heap until they surface
 // or the heap is compacted; at most about as many as there are pending

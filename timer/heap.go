@@ -44,6 +44,9 @@ const (
 // push arms t with its current when and seq.
 func (q *Queue) push(t *Timer) {
 	t.state = pending
+	if len(q.heap) == cap(q.heap) {
+		q.grow()
+	}
 	q.heap = append(q.heap, entry{t.when, t.seq, t})
 	q.up(len(q.heap) - 1)
 }
@@ -67,20 +70,43 @@ func (q *Queue) pop() {
 	i := 0
 	for {
 		c := 4*i + 1
-		if c >= n {
+		if c+3 >= n {
+			if c < n {
+				i = q.minChild(c, n)
+			}
 			break
 		}
-		m := c
-		for j := c + 1; j < c+4 && j < n; j++ {
-			if less(&h[j], &h[m]) {
-				m = j
-			}
+		// A tournament rather than a scan: the two first-round
+		// comparisons do not depend on each other.
+		a, b := c, c+2
+		if less(&h[c+1], &h[a]) {
+			a = c + 1
 		}
-		h[i] = h[m]
-		i = m
+		if less(&h[c+3], &h[b]) {
+			b = c + 3
+		}
+		if less(&h[b], &h[a]) {
+			a = b
+		}
+		h[i] = h[a]
+		i = a
 	}
 	h[i] = last
 	q.up(i)
+}
+
+// minChild moves the smallest of the last, incomplete group of children,
+// h[c:n], into its parent's hole and returns the new hole.
+func (q *Queue) minChild(c, n int) int {
+	h := q.heap
+	m := c
+	for j := c + 1; j < n; j++ {
+		if less(&h[j], &h[m]) {
+			m = j
+		}
+	}
+	h[(c-1)/4] = h[m]
+	return m
 }
 
 // staled is called after an entry of t, armed with seq, became stale.
@@ -160,6 +186,16 @@ func (q *Queue) down(i int) {
 		i = m
 	}
 	h[i] = e
+}
+
+// grow doubles the heap. append alone grows large slices by a quarter at a
+// time, and since shrink gives the memory back after a burst, every burst
+// would pay that slow growth again: 5 times the final size copied instead
+// of 2.
+func (q *Queue) grow() {
+	h := make([]entry, len(q.heap), max(64, 2*cap(q.heap)))
+	copy(h, q.heap)
+	q.heap = h
 }
 
 // shrink gives memory back after a burst: a loop that once held a million

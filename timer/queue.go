@@ -4,7 +4,7 @@ package timer
 // that Stop on a zero Timer is a harmless no-op.
 const (
 	idle    uint8 = iota // never armed, fired, or stopped
-	pending              // in the heap at index idx
+	pending              // armed: has a live entry in the heap
 	firing               // collected by the running Expire, not yet run
 )
 

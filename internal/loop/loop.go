@@ -58,7 +58,7 @@ type Loop struct {
 	poller     poller.Poller
 	timers     timer.Queue
 	ready      funcQueue
-	micro      funcQueue
+	micro      batchQueue
 	posted     []func() // the batch of posted tasks taken from the inbox
 	postedI    int      // next task of posted to run
 	fds        int      // registered fds, besides the poller's own
@@ -452,8 +452,17 @@ func (l *Loop) runMicrotasks(budget int) (n int) {
 		}
 		l.local.micro += uint64(n)
 	}()
-	for n < budget && l.micro.Len() > 0 {
-		f := l.micro.Pop()
+	q := &l.micro
+	for n < budget {
+		if q.i == len(q.run) {
+			if len(q.next) == 0 {
+				break
+			}
+			q.run, q.next, q.i = q.next, q.run[:0], 0
+		}
+		f := q.run[q.i]
+		q.run[q.i] = nil // do not keep the closure alive
+		q.i++
 		n++
 		f()
 	}

@@ -46,3 +46,26 @@ func (q *funcQueue) Clear() {
 	clear(q.buf)
 	q.head, q.n = 0, 0
 }
+
+// batchQueue is the microtask queue: a FIFO of funcs on two slices. Funcs
+// are appended to next; a drain (Loop.runMicrotasks, which walks the fields
+// itself to keep the hot loop tight) swaps next in as run and walks it by
+// index.
+// Against the ring, a push is a plain append and a pop needs no index
+// masking, which is most of a microtask's cost (docs/benchmarks.md).
+type batchQueue struct {
+	run  []func() // the batch being drained
+	i    int      // next index in run
+	next []func() // queued while run drains
+}
+
+func (q *batchQueue) Len() int { return len(q.run) - q.i + len(q.next) }
+
+func (q *batchQueue) Push(f func()) { q.next = append(q.next, f) }
+
+// Clear drops every queued func.
+func (q *batchQueue) Clear() {
+	clear(q.run)
+	clear(q.next)
+	q.run, q.next, q.i = q.run[:0], q.next[:0], 0
+}
