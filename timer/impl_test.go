@@ -94,14 +94,15 @@ func eachImpl(t *testing.T, f func(t *testing.T, q queue)) {
 }
 
 // recorder collects the names of the callbacks that ran, in order.
-type recorder struct{ got []string }
+type recorder struct{ got, last []string }
 
 func (r *recorder) f(name string) func() {
 	return func() { r.got = append(r.got, name) }
 }
 
+// take returns what ran since the last take and keeps it in last.
 func (r *recorder) take() string {
-	s := fmt.Sprint(r.got)
+	r.last = append(r.last[:0], r.got...)
 	r.got = r.got[:0]
-	return s
+	return fmt.Sprint(r.last)
 }

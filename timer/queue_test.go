@@ -12,14 +12,15 @@ import (
 func expectExpire(t *testing.T, q queue, r *recorder, now int64, want string) {
 	t.Helper()
 	n := q.Expire(now, nil)
-	got := r.take()
-	if got != want {
+	if got := r.take(); got != want {
 		t.Fatalf("Expire(%d) ran %s, want %s", now, got, want)
+	}
+	if ran := len(r.last); n != ran {
+		t.Fatalf("Expire(%d) returned %d, ran %d", now, n, ran)
 	}
 	if err := q.check(); err != nil {
 		t.Fatal(err)
 	}
-	_ = n
 }
 
 func TestExpireOrder(t *testing.T) {

@@ -1,9 +1,14 @@
+//go:build unix
+
 // Command tour drives one weft loop through its paces and prints what it
 // did: timers at many deadlines, tasks posted from several goroutines, a
 // microtask chain, and bytes pumped through a pipe by readiness events,
 // followed by the loop's own figures.
 //
 //	go run ./examples/tour [-timers N] [-posters N] [-posts N] [-chain N] [-bytes N]
+//
+// It runs on Linux, macOS and the BSDs.
+
 package main
 
 import (
@@ -221,16 +226,15 @@ func tourChain(w io.Writer, l *loop.Loop, c config) error {
 // tourPipe pumps bytes through a non-blocking pipe, writing when the pipe
 // is writable and reading when it is readable, both on the loop.
 func tourPipe(w io.Writer, l *loop.Loop, c config) error {
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
-		return os.NewSyscallError("pipe2", err)
+	r, wr, err := nonblockingPipe()
+	if err != nil {
+		return err
 	}
-	r, wr := p[0], p[1]
 	defer unix.Close(r)
 	defer unix.Close(wr)
 	var sent, received, events int
 	var checksum, expect uint32
-	err := await(l, func(done func(error)) {
+	err = await(l, func(done func(error)) {
 		out := make([]byte, 64<<10)
 		in := make([]byte, 64<<10)
 		finished := false

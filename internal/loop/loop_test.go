@@ -1,3 +1,5 @@
+//go:build unix
+
 package loop_test
 
 import (
@@ -166,8 +168,15 @@ func TestMillionMicrotaskChainConstantStack(t *testing.T) {
 func pipe(t *testing.T) (r, w int) {
 	t.Helper()
 	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+	// Pipe and SetNonblock rather than Pipe2, which darwin lacks; the
+	// tests start no process, so the missing O_CLOEXEC cannot leak.
+	if err := unix.Pipe(p[:]); err != nil {
 		t.Fatal(err)
+	}
+	for _, fd := range p {
+		if err := unix.SetNonblock(fd, true); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
 	return p[0], p[1]
