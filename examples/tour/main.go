@@ -8,7 +8,6 @@
 //	go run ./examples/tour [-timers N] [-posters N] [-posts N] [-chain N] [-bytes N]
 //
 // It runs on Linux, macOS and the BSDs.
-
 package main
 
 import (
