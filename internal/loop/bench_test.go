@@ -20,11 +20,11 @@ func benchLoop(b *testing.B, opts ...loop.Option) *loop.Loop {
 	return l
 }
 
-// BenchmarkPost measures handing a task to another goroutine, from the
+// BenchmarkLoop_Post measures handing a task to another goroutine, from the
 // producer's side, including the consumer running it: weft's Post into a
 // running loop against a send on a buffered channel to a worker goroutine.
-func BenchmarkPost(b *testing.B) {
-	b.Run("loop.Post", func(b *testing.B) {
+func BenchmarkLoop_Post(b *testing.B) {
+	b.Run("impl=weft", func(b *testing.B) {
 		l := benchLoop(b)
 		n := 0
 		inc := func() { n++ }
@@ -41,7 +41,7 @@ func BenchmarkPost(b *testing.B) {
 			b.Fatalf("ran %d of %d", n, b.N)
 		}
 	})
-	b.Run("chan", func(b *testing.B) {
+	b.Run("impl=chan", func(b *testing.B) {
 		ch := make(chan func(), 1024)
 		done := make(chan struct{})
 		go func() {
@@ -66,12 +66,12 @@ func BenchmarkPost(b *testing.B) {
 	})
 }
 
-// BenchmarkMicrotask measures enqueueing and running one microtask, in
+// BenchmarkLoop_Microtask measures enqueueing and running one microtask, in
 // batches of 1024 queued by a task, against the same through a buffered
 // channel used as a queue on one goroutine.
-func BenchmarkMicrotask(b *testing.B) {
+func BenchmarkLoop_Microtask(b *testing.B) {
 	const batch = 1024
-	b.Run("loop.Microtask", func(b *testing.B) {
+	b.Run("impl=weft", func(b *testing.B) {
 		l := benchLoop(b)
 		n := 0
 		inc := func() { n++ }
@@ -99,7 +99,7 @@ func BenchmarkMicrotask(b *testing.B) {
 			b.Fatalf("ran %d of %d", n, b.N)
 		}
 	})
-	b.Run("chan", func(b *testing.B) {
+	b.Run("impl=chan", func(b *testing.B) {
 		ch := make(chan func(), batch)
 		n := 0
 		inc := func() { n++ }
@@ -122,14 +122,14 @@ func BenchmarkMicrotask(b *testing.B) {
 	})
 }
 
-// BenchmarkWake measures the round trip to a consumer that waits for work:
+// BenchmarkLoop_Wake measures the round trip to a consumer that waits for work:
 // Post to a loop, which answers on a channel, against a send to a goroutine
 // blocked on a channel receive, which answers the same way. In "pingpong"
 // requests follow each other at once. In "idle" the consumer has been left
 // alone for 200µs before each request, so the loop is asleep in its poller
 // and must be woken through it; since the pause would swamp ns/op, idle
 // reports the round trip alone as p50-ns and mean-ns.
-func BenchmarkWake(b *testing.B) {
+func BenchmarkLoop_Wake(b *testing.B) {
 	type roundTrip func()
 	run := func(b *testing.B, idle bool, rt roundTrip) {
 		if !idle {
@@ -157,7 +157,7 @@ func BenchmarkWake(b *testing.B) {
 	}
 	for _, mode := range []string{"idle", "pingpong"} {
 		idle := mode == "idle"
-		b.Run(mode+"/loop.Post", func(b *testing.B) {
+		b.Run("mode="+mode+"/impl=weft", func(b *testing.B) {
 			l := benchLoop(b)
 			resp := make(chan struct{})
 			reply := func() { resp <- struct{}{} }
@@ -166,7 +166,7 @@ func BenchmarkWake(b *testing.B) {
 				<-resp
 			})
 		})
-		b.Run(mode+"/chan", func(b *testing.B) {
+		b.Run("mode="+mode+"/impl=chan", func(b *testing.B) {
 			req, resp := make(chan struct{}), make(chan struct{})
 			go func() {
 				for range req {
@@ -182,11 +182,11 @@ func BenchmarkWake(b *testing.B) {
 	}
 }
 
-// BenchmarkTimer_AddCancel measures arming and cancelling a timer on a
+// BenchmarkLoop_AfterFuncStop measures arming and cancelling a timer on a
 // running loop (clock read included) against time.AfterFunc and Stop.
-func BenchmarkTimer_AddCancel(b *testing.B) {
+func BenchmarkLoop_AfterFuncStop(b *testing.B) {
 	f := func() {}
-	b.Run("loop.AfterFunc", func(b *testing.B) {
+	b.Run("impl=weft", func(b *testing.B) {
 		l := benchLoop(b)
 		done := make(chan struct{})
 		b.ReportAllocs()
@@ -199,7 +199,7 @@ func BenchmarkTimer_AddCancel(b *testing.B) {
 		})
 		<-done
 	})
-	b.Run("time.AfterFunc", func(b *testing.B) {
+	b.Run("impl=time.AfterFunc", func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
 			time.AfterFunc(time.Hour, f).Stop()
