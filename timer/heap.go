@@ -5,49 +5,52 @@ package timer
 // half as many cache lines. docs/timers.md has the measurements that chose
 // it over a hierarchical timing wheel.
 //
-// Deletion is lazy. Stop only marks the timer, and Reset of a pending timer
-// pushes a new entry: the old entry stays in the heap, stale, until it
+// Deletion is lazy. Stop only frees the timer's slot, and Reset of a pending
+// timer pushes a new entry: the old entry stays in the heap, stale, until it
 // reaches the top or the heap is compacted. So the heap never needs to know
-// where a timer sits, a Timer carries no index, and sifting moves entries
-// without touching the timers they point to (each touch would be a cache
-// miss). Two invariants make it safe:
+// where a timer sits, a slot carries no index, and sifting moves entries
+// without touching the slots they name (each touch would be a cache miss).
+// Two invariants make it safe:
 //
 //   - the top entry is never stale, so Next is a single load;
 //   - stale entries are at most half of the heap (plus compactMin), so
-//     memory and the timers they keep reachable stay bounded.
+//     the heap stays within a small factor of what is pending.
 
-// entry carries its own copy of the ordering key: sifting never dereferences
-// t. An entry is live while t is pending and armed with this seq; every
-// arming takes a new seq, so an entry left behind by Stop or Reset can never
-// be mistaken for a live one.
+// entry carries its own copy of the ordering key: sifting never looks at
+// the slot. An entry is live while its slot is pending and armed with this
+// seq; every arming takes a new seq, so an entry left behind by Stop or
+// Reset can never be mistaken for a live one, even once the slot has been
+// taken by another timer. An entry holds no pointer, so the garbage
+// collector never scans the heap.
 type entry struct {
 	when int64
 	seq  uint64
-	t    *Timer
+	slot uint32
 }
 
-func (e *entry) stale() bool { return e.t.state != pending || e.t.seq != e.seq }
+func (q *Queue) isStale(e *entry) bool {
+	s := &q.slots[e.slot]
+	return s.state != pending || s.seq != e.seq
+}
 
 func less(a, b *entry) bool {
 	return a.when < b.when || a.when == b.when && a.seq < b.seq
 }
 
-const (
-	// compactMin is the number of stale entries tolerated whatever the size
-	// of the heap, so a small queue does not rebuild on every Stop.
-	compactMin = 64
-	// shrinkAbove is the capacity (in entries) under which the heap and the
-	// batch are never shrunk, so that a steady loop does not reallocate.
-	shrinkAbove = 4096
-)
+// compactMin is the number of stale entries tolerated whatever the size of
+// the heap, so a small queue does not rebuild on every Stop.
+const compactMin = 64
 
-// push arms t with its current when and seq.
-func (q *Queue) push(t *Timer) {
-	t.state = pending
+// shrinkAbove is the capacity (in entries or slots) under which the heap, the
+// batch and the slab are never shrunk, so that a steady loop does not
+// reallocate. A variable only so that tests can make bursts small.
+var shrinkAbove = 4096
+
+func (q *Queue) push(e entry) {
 	if len(q.heap) == cap(q.heap) {
 		q.grow()
 	}
-	q.heap = append(q.heap, entry{t.when, t.seq, t})
+	q.heap = append(q.heap, e)
 	q.up(len(q.heap) - 1)
 }
 
@@ -61,7 +64,6 @@ func (q *Queue) pop() {
 	h := q.heap
 	n := len(h) - 1
 	last := h[n]
-	h[n] = entry{} // drop the pointer for the garbage collector
 	h = h[:n]
 	q.heap = h
 	if n == 0 {
@@ -109,10 +111,10 @@ func (q *Queue) minChild(c, n int) int {
 	return m
 }
 
-// staled is called after an entry of t, armed with seq, became stale.
-func (q *Queue) staled(t *Timer, seq uint64) {
+// staled is called after the entry armed with seq became stale.
+func (q *Queue) staled(seq uint64) {
 	q.stale++
-	if top := &q.heap[0]; top.t == t && top.seq == seq {
+	if q.heap[0].seq == seq {
 		q.settle()
 	}
 	q.maybeCompact()
@@ -126,7 +128,7 @@ func (q *Queue) maybeCompact() {
 
 // settle pops stale entries off the top, restoring the first invariant.
 func (q *Queue) settle() {
-	for len(q.heap) > 0 && q.heap[0].stale() {
+	for len(q.heap) > 0 && q.isStale(&q.heap[0]) {
 		q.pop()
 		q.stale--
 	}
@@ -138,11 +140,10 @@ func (q *Queue) settle() {
 func (q *Queue) compact() {
 	live := q.heap[:0]
 	for i := range q.heap {
-		if !q.heap[i].stale() {
+		if !q.isStale(&q.heap[i]) {
 			live = append(live, q.heap[i])
 		}
 	}
-	clear(q.heap[len(live):])
 	q.heap = live
 	q.stale = 0
 	for i := (len(live) - 2) / 4; i >= 0; i-- {

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/weftio/weft/timer"
 )
 
 var (
@@ -26,7 +28,7 @@ type mtimer struct {
 	id    int
 	when  int64
 	seq   uint64
-	state uint8 // 0 idle, 1 pending, 2 firing
+	state uint8 // 0 dead (ran or stopped; for good), 1 pending, 2 firing
 }
 
 func (m *model) add(when int64) *mtimer {
@@ -43,10 +45,19 @@ func (m *model) stop(t *mtimer) bool {
 }
 
 func (m *model) reset(t *mtimer, when int64) bool {
-	was := t.state != 0
+	if t.state == 0 {
+		return false
+	}
 	m.seq++
 	t.when, t.seq, t.state = when, m.seq, 1
-	return was
+	return true
+}
+
+func (m *model) when(t *mtimer) int64 {
+	if t.state == 0 {
+		return 0
+	}
+	return t.when
 }
 
 func (m *model) next() (int64, bool) {
@@ -120,15 +131,22 @@ func TestModel(t *testing.T) {
 			seeds = append(seeds, uint64(i+1))
 		}
 	}
-	for _, im := range impls {
-		t.Run(im.name, func(t *testing.T) {
-			for _, seed := range seeds {
-				if err := runModel(im.new(), seed, 3000); err != nil {
-					t.Fatalf("seed %d (rerun with -timer.seed=%d): %v", seed, seed, err)
-				}
+	run := func(t *testing.T, newQueue func() queue) {
+		for _, seed := range seeds {
+			if err := runModel(newQueue(), seed, 3000); err != nil {
+				t.Fatalf("seed %d (rerun with -timer.seed=%d): %v", seed, seed, err)
 			}
-		})
+		}
 	}
+	for _, im := range impls {
+		t.Run(im.name, func(t *testing.T) { run(t, im.new) })
+	}
+	// Again with a tiny threshold, so that the heap and the slab shrink,
+	// and the slab drains and cuts, all the time.
+	t.Run("heap/shrinking", func(t *testing.T) {
+		defer timer.SetShrinkAbove(8)()
+		run(t, impls[0].new)
+	})
 }
 
 func runModel(q queue, seed uint64, steps int) (err error) {
@@ -175,7 +193,12 @@ func runModel(q queue, seed uint64, steps int) (err error) {
 			handles = append(handles, h)
 			return
 		}
+		// Half the time one of the latest handles, which are likely
+		// live; otherwise any, most of them dead, their slots reused.
 		i := rng.IntN(len(handles))
+		if rng.IntN(2) == 0 {
+			i = len(handles) - 1 - rng.IntN(min(len(handles), 16))
+		}
 		h, mt := handles[i], m.timers[i]
 		switch rng.IntN(3) {
 		case 0:
@@ -188,10 +211,10 @@ func runModel(q queue, seed uint64, steps int) (err error) {
 				err = fmt.Errorf("Reset(%d) = %v, model %v", i, got, want)
 			}
 		case 2:
-			if h.Pending() != (mt.state != 0) || h.When() != mt.when {
+			if h.Pending() != (mt.state != 0) || h.When() != m.when(mt) {
 				if err == nil {
 					err = fmt.Errorf("timer %d: Pending %v When %d, model state %d when %d",
-						i, h.Pending(), h.When(), mt.state, mt.when)
+						i, h.Pending(), h.When(), mt.state, m.when(mt))
 				}
 			}
 		}

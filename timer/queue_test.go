@@ -132,21 +132,26 @@ func TestAddDuringExpireWaitsForNextTurn(t *testing.T) {
 	})
 }
 
-func TestSelfResetFiresOncePerExpire(t *testing.T) {
+func TestSelfReAddFiresOncePerExpire(t *testing.T) {
 	eachImpl(t, func(t *testing.T, q queue) {
 		runs := 0
 		var tm handle
-		tm = q.Add(0, func() {
+		var tick func()
+		tick = func() {
 			runs++
-			tm.Reset(0) // a past deadline: must not loop inside Expire
-		})
+			if tm.Pending() || tm.Reset(0) {
+				t.Error("a timer is still live inside its own callback")
+			}
+			tm = q.Add(0, tick) // a past deadline: must not loop inside Expire
+		}
+		tm = q.Add(0, tick)
 		for i := 1; i <= 3; i++ {
 			if n := q.Expire(100, nil); n != 1 || runs != i {
 				t.Fatalf("Expire #%d fired %d, total runs %d", i, n, runs)
 			}
 		}
-		if !tm.Pending() {
-			t.Fatal("self-reset timer is not pending")
+		if !tm.Pending() || q.Len() != 1 {
+			t.Fatalf("re-added timer: pending %v, Len %d", tm.Pending(), q.Len())
 		}
 	})
 }
@@ -214,35 +219,128 @@ func TestResetInBatchMovesBackToQueue(t *testing.T) {
 	})
 }
 
-func TestStopAndResetAfterFire(t *testing.T) {
+// expectDead checks that every method of a dead handle does nothing.
+func expectDead(t *testing.T, q queue, r *recorder, h handle, why string) {
+	t.Helper()
+	n := q.Len()
+	if h.Pending() || h.When() != 0 {
+		t.Fatalf("%s: Pending %v, When %d", why, h.Pending(), h.When())
+	}
+	if h.Reset(7) {
+		t.Fatalf("%s: Reset returned true", why)
+	}
+	if h.Stop() {
+		t.Fatalf("%s: Stop returned true", why)
+	}
+	if q.Len() != n {
+		t.Fatalf("%s: Len went from %d to %d", why, n, q.Len())
+	}
+	expectExpire(t, q, r, 100, "[]") // the Reset armed nothing
+}
+
+func TestDeadAfterFire(t *testing.T) {
 	eachImpl(t, func(t *testing.T, q queue) {
 		var r recorder
 		a := q.Add(1, r.f("a"))
+		if !a.Pending() || a.When() != 1 {
+			t.Fatalf("new timer: Pending %v, When %d", a.Pending(), a.When())
+		}
 		expectExpire(t, q, &r, 1, "[a]")
-		if a.Pending() {
-			t.Fatal("fired timer still pending")
-		}
-		if a.Stop() {
-			t.Fatal("Stop after fire returned true")
-		}
-		if a.Reset(7) {
-			t.Fatal("Reset after fire reported the timer as pending")
-		}
-		if !a.Pending() || a.When() != 7 {
-			t.Fatalf("after Reset: pending %v when %d", a.Pending(), a.When())
+		expectDead(t, q, &r, a, "after fire")
+	})
+}
+
+func TestDeadAfterStop(t *testing.T) {
+	eachImpl(t, func(t *testing.T, q queue) {
+		var r recorder
+		a := q.Add(50, r.f("a"))
+		if !a.Reset(60) || a.When() != 60 {
+			t.Fatal("Reset of a pending timer failed")
 		}
 		if !a.Stop() {
-			t.Fatal("Stop of a re-armed timer returned false")
+			t.Fatal("Stop of a pending timer returned false")
 		}
-		if a.Stop() {
-			t.Fatal("Stop twice returned true the second time")
-		}
-		expectExpire(t, q, &r, 100, "[]")
-		if a.Reset(8) {
-			t.Fatal("Reset after Stop reported the timer as pending")
-		}
-		expectExpire(t, q, &r, 100, "[a]")
+		expectDead(t, q, &r, a, "after Stop")
 	})
+}
+
+func TestStaleHandleCannotTouchNewTimer(t *testing.T) {
+	eachImpl(t, func(t *testing.T, q queue) {
+		var r recorder
+		// Churn one slot many times, keeping every handle: only the
+		// last may act, though they all name the same memory.
+		var old []handle
+		for range 100 {
+			h := q.Add(5, r.f("old"))
+			old = append(old, h)
+			if len(old)%2 == 0 {
+				h.Stop()
+			} else {
+				expectExpire(t, q, &r, 5, "[old]")
+			}
+		}
+		b := q.Add(5, r.f("b"))
+		for _, h := range old {
+			if h.Stop() || h.Reset(1) || h.Pending() {
+				t.Fatal("an old handle acted on the new timer")
+			}
+		}
+		if !b.Pending() || b.When() != 5 {
+			t.Fatalf("new timer: Pending %v, When %d", b.Pending(), b.When())
+		}
+		expectExpire(t, q, &r, 5, "[b]")
+	})
+}
+
+func TestSlotReuse(t *testing.T) {
+	var q timer.Queue
+	a := q.Add(5, func() {})
+	a.Stop()
+	b := q.Add(6, func() {})
+	if timer.SlotOf(a) != timer.SlotOf(b) {
+		t.Fatalf("Add took slot %d, the free one is %d", timer.SlotOf(b), timer.SlotOf(a))
+	}
+	if a == b {
+		t.Fatal("a handle on a reused slot equals the old one")
+	}
+	if a.Stop() || a.Pending() || a.Reset(1) || !b.Pending() || b.When() != 6 {
+		t.Fatal("the old handle acted on the timer in its slot")
+	}
+	if err := q.CheckInvariants(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAddInCallbackReusesSlot(t *testing.T) {
+	var q timer.Queue
+	var a, b timer.Timer
+	ran := ""
+	a = q.Add(1, func() {
+		ran += "a"
+		b = q.Add(1, func() { ran += "b" })
+		if timer.SlotOf(b) != timer.SlotOf(a) {
+			t.Errorf("Add in the callback took slot %d, not the one just freed (%d)",
+				timer.SlotOf(b), timer.SlotOf(a))
+		}
+		if a.Stop() || a.Pending() {
+			t.Error("a timer is live inside its own callback")
+		}
+		if !b.Pending() || q.Len() != 1 {
+			t.Errorf("Pending %v, Len %d after Add in a callback", b.Pending(), q.Len())
+		}
+	})
+	if n := q.Expire(1, nil); n != 1 || ran != "a" {
+		t.Fatalf("Expire fired %d, ran %q", n, ran)
+	}
+	if a.Stop() || !b.Pending() {
+		t.Fatal("after Expire the old handle acts, or the new timer is gone")
+	}
+	if n := q.Expire(1, nil); n != 1 || ran != "ab" {
+		t.Fatalf("second Expire fired %d, ran %q", n, ran)
+	}
+	if err := q.CheckInvariants(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestRunWrapper(t *testing.T) {
@@ -363,21 +461,70 @@ func TestNilFuncPanics(t *testing.T) {
 
 func TestZeroTimer(t *testing.T) {
 	var tm timer.Timer
-	if tm.Stop() || tm.Pending() {
-		t.Fatal("zero Timer claims to be pending")
+	if tm.Stop() || tm.Pending() || tm.Reset(1) || tm.When() != 0 {
+		t.Fatal("the zero Timer claims to be a timer")
 	}
-	defer func() {
-		if recover() == nil {
-			t.Fatal("Reset of a zero Timer did not panic")
-		}
-	}()
-	tm.Reset(1)
+	var q timer.Queue
+	if h := q.Add(1, func() {}); h == (timer.Timer{}) {
+		t.Fatal("Add returned the zero Timer")
+	}
+	if tm.Stop() || q.Len() != 1 {
+		t.Fatal("the zero Timer stopped a timer")
+	}
 }
 
 func TestTimerSize(t *testing.T) {
-	// The handle is allocated once per Add; 48 bytes is a malloc size class.
-	if s := unsafe.Sizeof(timer.Timer{}); s > 48 {
-		t.Fatalf("Timer is %d bytes, want at most 48", s)
+	// Callers keep the handle by value in their own structs.
+	if s := unsafe.Sizeof(timer.Timer{}); s > 24 {
+		t.Fatalf("Timer is %d bytes, want at most 24", s)
+	}
+}
+
+// TestNoAllocs checks the point of the slab: once the queue has grown, arming
+// a timer allocates nothing, whether it is stopped or fires.
+func TestNoAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("AllocsPerRun")
+	}
+	for _, pending := range []int{0, 10_000} {
+		var q timer.Queue
+		f := func() {}
+		for i := range pending {
+			q.Add(int64(1e12+i), f)
+		}
+		now := int64(0)
+		cases := []struct {
+			name string
+			op   func()
+		}{
+			{"Add+Stop", func() { q.Add(int64(1e12), f).Stop() }},
+			{"Add+Expire", func() {
+				q.Add(now, f)
+				if q.Expire(now, nil) != 1 {
+					t.Fatal("Expire did not fire the timer")
+				}
+				now++
+			}},
+			{"Add+Reset+Stop", func() {
+				h := q.Add(int64(1e12), f)
+				h.Reset(int64(2e12))
+				h.Stop()
+			}},
+		}
+		for _, c := range cases {
+			for range 10_000 { // warm up: grow the heap, the slab, the batch
+				c.op()
+			}
+			if n := testing.AllocsPerRun(10_000, c.op); n != 0 {
+				t.Errorf("pending=%d: %s allocates %v times per run", pending, c.name, n)
+			}
+		}
+		if q.Len() != pending {
+			t.Fatalf("Len = %d, want %d", q.Len(), pending)
+		}
+		if err := q.CheckInvariants(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -399,6 +546,105 @@ func TestHeapShrinksAfterBurst(t *testing.T) {
 	}
 	if err := q.CheckInvariants(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSlabShrinksAfterBurst(t *testing.T) {
+	var q timer.Queue
+	f := func() {}
+	var keep []timer.Timer
+	for i := range 10 { // armed before the burst: the lowest slots
+		keep = append(keep, q.Add(int64(1e12+i), f))
+	}
+	for i := range 100_000 {
+		q.Add(int64(i), f)
+	}
+	big := q.SlabCap()
+	q.Expire(100_000, nil)
+	for range 10 {
+		q.Expire(100_000, nil)
+	}
+	if c := q.SlabCap(); c > 8192 {
+		t.Fatalf("slab capacity %d after the burst, was %d", c, big)
+	}
+	if err := q.CheckInvariants(); err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range keep {
+		if !h.Pending() || h.When() != int64(1e12+i) {
+			t.Fatalf("timer %d armed before the burst: Pending %v, When %d", i, h.Pending(), h.When())
+		}
+	}
+	if !keep[3].Stop() || q.Len() != 9 {
+		t.Fatalf("Stop after the shrink failed, Len = %d", q.Len())
+	}
+}
+
+// A timer left pending in the upper half of the slab holds it; new timers
+// go below meanwhile, and once it goes the slab is cut.
+func TestSlabDrainsAroundPinnedTimer(t *testing.T) {
+	defer timer.SetShrinkAbove(16)()
+	var q timer.Queue
+	f := func() {}
+	for i := range 999 {
+		q.Add(int64(i), f)
+	}
+	pinned := q.Add(1e12, f) // the highest slot
+	q.Expire(1000, nil)
+	n := q.SlabLen()
+	for i := range 100 {
+		q.Expire(1000, nil)
+		h := q.Add(2000+int64(i), f) // each goes to the lowest free slot
+		if s := timer.SlotOf(h); int(s) >= n/2 {
+			t.Fatalf("Add while draining took slot %d of %d", s, n)
+		}
+		if err := q.CheckInvariants(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q.SlabLen() != n {
+		t.Fatalf("slab cut from %d to %d under a pending timer", n, q.SlabLen())
+	}
+	pinned.Stop()
+	q.Expire(1000, nil)
+	if l := q.SlabLen(); l > n/2 {
+		t.Fatalf("slab holds %d slots after the pinned timer went, was %d", l, n)
+	}
+	if err := q.CheckInvariants(); err != nil {
+		t.Fatal(err)
+	}
+	if pinned.Pending() || q.Len() != 100 {
+		t.Fatalf("after the cut: stopped timer pending %v, Len %d", pinned.Pending(), q.Len())
+	}
+	if got := q.Expire(3000, nil); got != 100 {
+		t.Fatalf("Expire fired %d, want 100", got)
+	}
+}
+
+// When the lower half fills up before the upper half drains, Add calls the
+// draining off and uses the free slots above, rather than growing the slab.
+func TestSlabDrainingCalledOff(t *testing.T) {
+	defer timer.SetShrinkAbove(16)()
+	var q timer.Queue
+	f := func() {}
+	for i := range 999 {
+		q.Add(int64(i), f)
+	}
+	q.Add(1e12, f) // pins the top
+	q.Expire(1000, nil)
+	q.Expire(1000, nil) // starts draining
+	n := q.SlabLen()
+	for i := range n - 1 {
+		q.Add(2000+int64(i), f)
+	}
+	if q.SlabLen() != n || q.Len() != n {
+		t.Fatalf("slab of %d holds %d timers, was %d", q.SlabLen(), q.Len(), n)
+	}
+	if err := q.CheckInvariants(); err != nil {
+		t.Fatal(err)
+	}
+	if got := q.Expire(1e12, nil); got != n {
+		t.Fatalf("Expire fired %d, want %d", got, n)
 	}
 }
 
@@ -441,7 +687,7 @@ func TestFarDeadlineDoesNotFire(t *testing.T) {
 
 func TestStoppedTimersDoNotAccumulate(t *testing.T) {
 	var q timer.Queue
-	var keep []*timer.Timer
+	var keep []timer.Timer
 	for i := range 10_000 {
 		tm := q.Add(int64(i%977), func() {})
 		if i%10 == 0 {

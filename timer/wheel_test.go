@@ -23,6 +23,11 @@ import (
 // what it collects by (when, seq) and filters the current tick by the exact
 // now, so the wheel gives the same order and precision as the heap, paid for
 // with a sort per batch and a slot scan in Next.
+//
+// Timers live in a slab, as Queue's do (see slab.go), with the same handle
+// semantics, so that neither design pays an allocation per Add and the
+// benchmarks compare the data structures. The lists link slab indexes. Unlike
+// Queue's, this slab never shrinks.
 const (
 	wheelTickShift = 10
 	wheelLevelBits = 6
@@ -30,38 +35,50 @@ const (
 	wheelLevels    = 9
 )
 
+// wheelTimer is the wheel's handle: the same contract as timer.Timer.
 type wheelTimer struct {
-	w          *wheel
+	w  *wheel
+	i  uint32
+	id uint64
+}
+
+type wslot struct {
 	f          func()
 	when       int64
 	seq        uint64
-	next, prev *wheelTimer
-	state      uint8 // the same states as timer.Timer: idle, pending, firing
+	id         uint64 // 0 when free
+	next, prev uint32 // circular list of a wheel slot; next links the free list
+	state      uint8  // the same states as Queue's slots: free, pending, firing
 	level      uint8
 	slot       uint8
 }
 
 const (
-	wIdle uint8 = iota
+	wFree uint8 = iota
 	wPending
 	wFiring
 )
 
+const none = ^uint32(0) // ends a chain taken out of a wheel slot
+
 type wheel struct {
-	slots    [wheelLevels][wheelSlots]*wheelTimer
+	heads    [wheelLevels][wheelSlots]uint32 // index+1 of a list's head, 0 if empty
 	occupied [wheelLevels]uint64
 	elapsed  uint64 // current tick; only moves forward
 	seq      uint64
-	count    int // timers in the slots
+	count    int // timers in the lists
+
+	timers []wslot
+	free   uint32 // index+1, 0 if none
+	live   int
 
 	// Next caches the earliest deadline; a Stop or Reset of the timer that
 	// holds it, or an Expire, invalidates the cache and Next rescans a slot.
 	min   int64
 	minOK bool
 
-	batch    []*wheelTimer
+	batch    []uint32
 	pos      int
-	nfiring  int
 	expiring bool
 }
 
@@ -69,17 +86,34 @@ type wheel struct {
 // negative deadlines need no special case.
 func tickOf(when int64) uint64 { return (uint64(when) ^ 1<<63) >> wheelTickShift }
 
-func (w *wheel) add(when int64, f func()) *wheelTimer {
+func (w *wheel) add(when int64, f func()) wheelTimer {
 	if f == nil {
 		panic("timer: nil func")
 	}
+	if w.free == 0 {
+		w.timers = append(w.timers, wslot{})
+		w.free = uint32(len(w.timers))
+	}
+	i := w.free - 1
+	w.free = w.timers[i].next
+	w.live++
 	w.seq++
-	t := &wheelTimer{w: w, f: f, when: when, seq: w.seq}
-	w.insert(t)
-	return t
+	s := &w.timers[i]
+	s.f, s.when, s.seq, s.id = f, when, w.seq, w.seq
+	w.insert(i)
+	return wheelTimer{w, i, w.seq}
 }
 
-func (w *wheel) insert(t *wheelTimer) {
+func (w *wheel) release(i uint32) {
+	s := &w.timers[i]
+	s.f, s.id, s.state = nil, 0, wFree
+	s.next = w.free
+	w.free = i + 1
+	w.live--
+}
+
+func (w *wheel) insert(i uint32) {
+	t := &w.timers[i]
 	tick := tickOf(t.when)
 	if tick < w.elapsed {
 		tick = w.elapsed // past deadline: the current slot, fired next Expire
@@ -87,15 +121,15 @@ func (w *wheel) insert(t *wheelTimer) {
 	lvl := (63 - bits.LeadingZeros64((tick^w.elapsed)|(wheelSlots-1))) / wheelLevelBits
 	slot := (tick >> (lvl * wheelLevelBits)) & (wheelSlots - 1)
 	t.state, t.level, t.slot = wPending, uint8(lvl), uint8(slot)
-	head := w.slots[lvl][slot]
-	if head == nil {
-		t.next, t.prev = t, t
-		w.slots[lvl][slot] = t
+	if h := w.heads[lvl][slot]; h == 0 {
+		t.next, t.prev = i, i
+		w.heads[lvl][slot] = i + 1
 		w.occupied[lvl] |= 1 << slot
 	} else {
-		tail := head.prev
-		tail.next, t.prev = t, tail
-		t.next, head.prev = head, t
+		head := h - 1
+		tail := w.timers[head].prev
+		w.timers[tail].next, t.prev = i, tail
+		t.next, w.timers[head].prev = head, i
 	}
 	if w.count == 0 {
 		w.min, w.minOK = t.when, true
@@ -105,31 +139,31 @@ func (w *wheel) insert(t *wheelTimer) {
 	w.count++
 }
 
-func (w *wheel) unlink(t *wheelTimer) {
+func (w *wheel) unlink(i uint32) {
+	t := &w.timers[i]
 	lvl, slot := t.level, t.slot
-	if t.next == t {
-		w.slots[lvl][slot] = nil
+	if t.next == i {
+		w.heads[lvl][slot] = 0
 		w.occupied[lvl] &^= 1 << slot
 	} else {
-		t.prev.next, t.next.prev = t.next, t.prev
-		if w.slots[lvl][slot] == t {
-			w.slots[lvl][slot] = t.next
+		w.timers[t.prev].next, w.timers[t.next].prev = t.next, t.prev
+		if w.heads[lvl][slot] == i+1 {
+			w.heads[lvl][slot] = t.next + 1
 		}
 	}
-	t.next, t.prev = nil, nil
 	w.count--
 	if t.when == w.min {
 		w.minOK = false
 	}
 }
 
-// take empties a slot and returns its list as a nil-terminated chain in
+// take empties a slot and returns its list as a chain ended by none, in
 // insertion order. The caller accounts for every timer of the chain in count.
-func (w *wheel) take(lvl, slot int) *wheelTimer {
-	head := w.slots[lvl][slot]
-	w.slots[lvl][slot] = nil
+func (w *wheel) take(lvl, slot int) uint32 {
+	head := w.heads[lvl][slot] - 1
+	w.heads[lvl][slot] = 0
 	w.occupied[lvl] &^= 1 << slot
-	head.prev.next = nil
+	w.timers[w.timers[head].prev].next = none
 	return head
 }
 
@@ -159,17 +193,17 @@ func (w *wheel) next() (int64, bool) {
 	}
 	if !w.minOK {
 		lvl, slot, _, _ := w.nextSlot()
-		head := w.slots[lvl][slot]
-		m := head.when
-		for t := head.next; t != head; t = t.next {
-			m = min(m, t.when)
+		head := w.heads[lvl][slot] - 1
+		m := w.timers[head].when
+		for i := w.timers[head].next; i != head; i = w.timers[i].next {
+			m = min(m, w.timers[i].when)
 		}
 		w.min, w.minOK = m, true
 	}
 	return w.min, true
 }
 
-func (w *wheel) len() int { return w.count + w.nfiring }
+func (w *wheel) len() int { return w.live }
 
 func (w *wheel) expire(now int64, run func(f func())) int {
 	if w.expiring {
@@ -183,16 +217,16 @@ func (w *wheel) expire(now int64, run func(f func())) int {
 			break
 		}
 		w.elapsed = start
-		var next *wheelTimer
-		for t := w.take(lvl, slot); t != nil; t = next {
+		var next uint32
+		for i := w.take(lvl, slot); i != none; i = next {
+			t := &w.timers[i]
 			next = t.next
 			w.count--
 			if lvl == 0 && t.when <= now {
 				t.state = wFiring
-				t.next, t.prev = nil, nil
-				batch = append(batch, t)
+				batch = append(batch, i)
 			} else {
-				w.insert(t) // cascade down, or back into the current tick
+				w.insert(i) // cascade down, or back into the current tick
 			}
 		}
 		if lvl == 0 && start == nowTick {
@@ -205,80 +239,95 @@ func (w *wheel) expire(now int64, run func(f func())) int {
 		return 0
 	}
 	w.minOK = false
-	slices.SortFunc(batch, func(a, b *wheelTimer) int {
-		if c := cmp.Compare(a.when, b.when); c != 0 {
+	slices.SortFunc(batch, func(a, b uint32) int {
+		ta, tb := &w.timers[a], &w.timers[b]
+		if c := cmp.Compare(ta.when, tb.when); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.seq, b.seq)
+		return cmp.Compare(ta.seq, tb.seq)
 	})
 
 	w.expiring = true
 	defer w.endExpire()
-	w.batch, w.pos, w.nfiring = batch, 0, len(batch)
+	w.batch, w.pos = batch, 0
 	fired := 0
 	for w.pos < len(w.batch) {
-		t := w.batch[w.pos]
+		i := w.batch[w.pos]
 		w.pos++
+		t := &w.timers[i]
 		if t.state != wFiring {
 			continue
 		}
-		t.state = wIdle
-		w.nfiring--
+		f := t.f
+		w.release(i)
 		fired++
 		if run == nil {
-			t.f()
+			f()
 		} else {
-			run(t.f)
+			run(f)
 		}
 	}
 	return fired
 }
 
 func (w *wheel) endExpire() {
-	rest := w.batch[w.pos:]
 	// Reinserting appends to slot lists; walking the sorted rest keeps the
 	// original order among equal deadlines because their seq is kept.
-	for _, t := range rest {
-		if t.state == wFiring {
-			w.insert(t)
+	for _, i := range w.batch[w.pos:] {
+		if w.timers[i].state == wFiring {
+			w.insert(i)
 		}
 	}
-	clear(w.batch)
 	if cap(w.batch) > 4096 {
 		w.batch = nil
 	} else {
 		w.batch = w.batch[:0]
 	}
-	w.pos, w.nfiring, w.expiring = 0, 0, false
+	w.pos, w.expiring = 0, false
 }
 
-func (t *wheelTimer) Stop() bool {
-	switch t.state {
-	case wPending:
-		t.w.unlink(t)
-	case wFiring:
-		t.w.nfiring--
-	default:
+func (t wheelTimer) live() *wslot {
+	if t.w == nil {
+		return nil
+	}
+	if s := &t.w.timers[t.i]; s.id == t.id {
+		return s
+	}
+	return nil
+}
+
+func (t wheelTimer) Stop() bool {
+	s := t.live()
+	if s == nil {
 		return false
 	}
-	t.state = wIdle
+	if s.state == wPending {
+		t.w.unlink(t.i)
+	}
+	t.w.release(t.i)
 	return true
 }
 
-func (t *wheelTimer) Reset(when int64) bool {
+func (t wheelTimer) Reset(when int64) bool {
+	s := t.live()
+	if s == nil {
+		return false
+	}
 	w := t.w
-	was := t.state
-	switch was {
-	case wPending:
-		w.unlink(t)
-	case wFiring:
-		w.nfiring--
+	if s.state == wPending {
+		w.unlink(t.i)
 	}
 	w.seq++
-	t.when, t.seq = when, w.seq
-	w.insert(t)
-	return was != wIdle
+	s.when, s.seq = when, w.seq
+	w.insert(t.i)
+	return true
 }
 
-func (t *wheelTimer) When() int64   { return t.when }
-func (t *wheelTimer) Pending() bool { return t.state != wIdle }
+func (t wheelTimer) When() int64 {
+	if s := t.live(); s != nil {
+		return s.when
+	}
+	return 0
+}
+
+func (t wheelTimer) Pending() bool { return t.live() != nil }

@@ -253,13 +253,13 @@ func (l *Loop) Deadline(d time.Duration) int64 { return timer.Deadline(l.Now(), 
 // the loop's clock. A d <= 0 runs f on the next turn, never inside this call.
 // Loop goroutine only, as are the returned timer's Stop and Reset (which take
 // a loop time; see Deadline).
-func (l *Loop) AfterFunc(d time.Duration, f func()) *timer.Timer {
+func (l *Loop) AfterFunc(d time.Duration, f func()) timer.Timer {
 	return l.timers.Add(l.Deadline(d), f)
 }
 
 // At arranges for f to run on the loop once its clock reaches when (see Now).
 // Loop goroutine only.
-func (l *Loop) At(when int64, f func()) *timer.Timer {
+func (l *Loop) At(when int64, f func()) timer.Timer {
 	return l.timers.Add(when, f)
 }
 

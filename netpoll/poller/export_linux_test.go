@@ -6,3 +6,6 @@ func init() {
 		return func() { noPwait2.Store(old) }
 	}
 }
+
+// Parked reports whether p waits parked in Go's netpoller.
+func Parked(p Poller) bool { return p.(*epoll).park }

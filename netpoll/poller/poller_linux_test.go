@@ -85,3 +85,17 @@ func TestPoller_MillisecondFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPoller_ParkModeFollowsEnv: pollers park in Go's netpoller unless
+// WEFT_POLLER_PARK=0 (TestMain runs the suite both ways).
+func TestPoller_ParkModeFollowsEnv(t *testing.T) {
+	p, err := poller.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	want := os.Getenv("WEFT_POLLER_PARK") != "0"
+	if got := poller.Parked(p); got != want {
+		t.Fatalf("parked = %v with WEFT_POLLER_PARK=%q", got, os.Getenv("WEFT_POLLER_PARK"))
+	}
+}

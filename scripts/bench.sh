@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the foundation's benchmarks, each beside its plain-Go baseline, and
+# compares them with benchstat (one column per implementation). The machine
+# is shared and noisy: -count=6 runs alternate between benchmarks, and
+# benchstat reports medians with their spread.
+#
+#   scripts/bench.sh [outdir]     # default: bench-out/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH)/bin"
+out=${1:-bench-out}
+mkdir -p "$out"
+command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
+count=${COUNT:-6}
+
+echo "== loop: Post, microtasks, AfterFunc+Stop, wake-ups"
+go test -run '^$' -bench 'Loop_(Post|Microtask|AfterFuncStop)' -benchmem -count="$count" ./internal/loop/ | tee "$out/loop.txt"
+go test -run '^$' -bench 'Loop_Wake' -benchtime=3000x -count="$count" ./internal/loop/ | tee "$out/wake.txt"
+echo "== timer queue: heap, wheel, time.AfterFunc"
+go test -run '^$' -bench . -benchmem -count="$count" ./timer/ | tee "$out/timer.txt"
+echo "== poller"
+go test -run '^$' -bench . -benchmem -count="$count" ./netpoll/poller/ | tee "$out/poller.txt"
+
+echo
+echo "== summaries"
+benchstat -col /impl "$out/loop.txt"
+benchstat -col /impl "$out/wake.txt"
+if grep -q 'impl=' "$out/timer.txt"; then
+	benchstat -col /impl "$out/timer.txt"
+else
+	benchstat "$out/timer.txt"
+fi
+benchstat "$out/poller.txt"
