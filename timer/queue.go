@@ -2,9 +2,9 @@ package timer
 
 // Queue is a timer queue ordered by deadline, then by insertion. The zero
 // value is an empty queue ready to use. A Queue must not be copied after
-// first use, nor overwritten while Timers of its old contents are still in
-// use (they could name timers added afterwards), and it is not safe for
-// concurrent use: see the package comment.
+// first use; overwriting it with a zero Queue drops every timer, and their
+// Timers are then dead. It is not safe for concurrent use: see the package
+// comment.
 type Queue struct {
 	heap  []entry
 	stale int    // entries in heap left behind by Stop or Reset

@@ -1,6 +1,9 @@
 package timer
 
-import "math"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // The timers live in a slab owned by the Queue, so that Add allocates
 // nothing once the slab has grown: a Timer is an index into it plus the id
@@ -55,6 +58,13 @@ func (q *Queue) more() {
 		}
 	}
 	n := len(q.slots)
+	if n == 0 && q.seq == 0 {
+		// A new Queue, or one overwritten with a zero Queue: start the
+		// ids at a random point below 2^62, so that a Timer from the old
+		// contents does not name a new timer (the chance that the ranges
+		// of ids overlap is about the number of timers over 2^62).
+		q.seq = rand.Uint64N(1 << 62)
+	}
 	if uint64(n) >= math.MaxUint32 { // index+1 must fit in a uint32
 		panic("timer: too many timers")
 	}

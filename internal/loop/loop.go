@@ -251,8 +251,9 @@ func (l *Loop) Deadline(d time.Duration) int64 { return timer.Deadline(l.Now(), 
 
 // AfterFunc arranges for f to run on the loop as a task once d has elapsed on
 // the loop's clock. A d <= 0 runs f on the next turn, never inside this call.
-// Loop goroutine only, as are the returned timer's Stop and Reset (which take
-// a loop time; see Deadline).
+// Loop goroutine only, as are the returned timer's Stop and Reset. Reset
+// takes a loop time (see Deadline) and re-arms only a timer that has not run
+// yet; once it ran or was stopped, arm a new one. Arming allocates nothing.
 func (l *Loop) AfterFunc(d time.Duration, f func()) timer.Timer {
 	return l.timers.Add(l.Deadline(d), f)
 }
