@@ -186,10 +186,11 @@ type handlerFunc func(poller.Events)
 
 func (f handlerFunc) Ready(ev poller.Events) { f(ev) }
 
-// TestStarvation: a task that reschedules itself forever, or a microtask
-// chain that never ends, must not keep timers and I/O from running.
+// TestStarvation: a task that schedules or posts itself again forever, or
+// a microtask chain that never ends, must not keep timers and I/O from
+// running.
 func TestStarvation(t *testing.T) {
-	for _, kind := range []string{"task", "microtask"} {
+	for _, kind := range []string{"schedule", "post", "microtask"} {
 		t.Run(kind, func(t *testing.T) {
 			l := start(t)
 			r, w := pipe(t)
@@ -204,9 +205,14 @@ func TestStarvation(t *testing.T) {
 						return
 					}
 					spins++
-					if kind == "task" {
+					switch kind {
+					case "schedule":
 						l.Schedule(spin)
-					} else {
+					case "post":
+						if err := l.Post(spin); err != nil {
+							t.Error(err)
+						}
+					default:
 						l.Microtask(spin)
 					}
 				}
