@@ -122,13 +122,26 @@ func BenchmarkLoop_Microtask(b *testing.B) {
 	})
 }
 
+// reportLatencies reports p50, p90 and mean of d, in ns.
+func reportLatencies(b *testing.B, d []time.Duration) {
+	b.Helper()
+	slices.Sort(d)
+	var sum time.Duration
+	for _, x := range d {
+		sum += x
+	}
+	b.ReportMetric(float64(d[len(d)/2]), "p50-ns")
+	b.ReportMetric(float64(d[len(d)*9/10]), "p90-ns")
+	b.ReportMetric(float64(sum)/float64(len(d)), "mean-ns")
+}
+
 // BenchmarkLoop_Wake measures the round trip to a consumer that waits for work:
 // Post to a loop, which answers on a channel, against a send to a goroutine
 // blocked on a channel receive, which answers the same way. In "pingpong"
 // requests follow each other at once. In "idle" the consumer has been left
 // alone for 200µs before each request, so the loop is asleep in its poller
 // and must be woken through it; since the pause would swamp ns/op, idle
-// reports the round trip alone as p50-ns and mean-ns.
+// reports the round trip alone as p50-ns, p90-ns and mean-ns.
 func BenchmarkLoop_Wake(b *testing.B) {
 	type roundTrip func()
 	run := func(b *testing.B, idle bool, rt roundTrip) {
@@ -147,13 +160,7 @@ func BenchmarkLoop_Wake(b *testing.B) {
 			d[i] = time.Since(t0)
 		}
 		b.StopTimer()
-		slices.Sort(d)
-		var sum time.Duration
-		for _, x := range d {
-			sum += x
-		}
-		b.ReportMetric(float64(d[len(d)/2]), "p50-ns")
-		b.ReportMetric(float64(sum)/float64(len(d)), "mean-ns")
+		reportLatencies(b, d)
 	}
 	for _, mode := range []string{"idle", "pingpong"} {
 		idle := mode == "idle"

@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -17,19 +16,6 @@ import (
 	"github.com/weftio/weft/internal/loop"
 	"github.com/weftio/weft/netpoll/poller"
 )
-
-// reportLatencies reports p50, p90 and mean of d, in ns.
-func reportLatencies(b *testing.B, d []time.Duration) {
-	b.Helper()
-	slices.Sort(d)
-	var sum time.Duration
-	for _, x := range d {
-		sum += x
-	}
-	b.ReportMetric(float64(d[len(d)/2]), "p50-ns")
-	b.ReportMetric(float64(d[len(d)*9/10]), "p90-ns")
-	b.ReportMetric(float64(sum)/float64(len(d)), "mean-ns")
-}
 
 // onLoop runs f on l and waits for it.
 func onLoop(b *testing.B, l *loop.Loop, f func()) {
