@@ -514,3 +514,45 @@ func TestRealTimerFiresAfterItsDeadline(t *testing.T) {
 		t.Fatalf("negative lag %v", lag)
 	}
 }
+
+// TestCloseLosesNoAcceptedPost: every Post that returned nil runs, even
+// when Close races with the producers.
+func TestCloseLosesNoAcceptedPost(t *testing.T) {
+	for round := range 20 {
+		l, err := loop.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		runErr := make(chan error, 1)
+		go func() { runErr <- l.Run() }()
+		var ran atomic.Int64 // tasks run; touched on the loop, read after Close
+		var accepted atomic.Int64
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					if err := l.Post(func() { ran.Add(1) }); err != nil {
+						if !errors.Is(err, net.ErrClosed) {
+							t.Error(err)
+						}
+						return
+					}
+					accepted.Add(1)
+				}
+			})
+		}
+		for ran.Load() < int64(100*(round+1)) {
+			runtime.Gosched()
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		if err := <-runErr; err != nil {
+			t.Fatal(err)
+		}
+		if a, r := accepted.Load(), ran.Load(); a != r {
+			t.Fatalf("round %d: %d Posts accepted, %d ran", round, a, r)
+		}
+	}
+}
