@@ -192,6 +192,9 @@ func (l *Loop) Done() <-chan struct{} { return l.done }
 // loop for other goroutines and is safe from any goroutine. Tasks from one
 // goroutine run in the order they were posted. Post does not wait for f to
 // run. It returns ErrClosed, and f never runs, once Stop or Close was called.
+// A Post costs about 40 ns and no allocation once the inbox has grown (a
+// channel send to a worker goroutine: about 60 ns), plus one wake-up when
+// the loop is idle (docs/benchmarks.md).
 func (l *Loop) Post(f func()) error {
 	if f == nil {
 		panic("loop: Post of nil func")
@@ -230,7 +233,8 @@ func (l *Loop) Schedule(f func()) {
 // Microtask queues f on the microtask queue, which is drained after every
 // task, timer callback and I/O dispatch, before the next of them runs. It is
 // where future reactions go: f never runs inside the call that queued it, so
-// chains of any length use constant stack. Loop goroutine only.
+// chains of any length use constant stack. Loop goroutine only. Queuing and
+// running one costs about 7 ns and no allocation.
 func (l *Loop) Microtask(f func()) {
 	if f == nil {
 		panic("loop: Microtask of nil func")
@@ -253,7 +257,8 @@ func (l *Loop) Deadline(d time.Duration) int64 { return timer.Deadline(l.Now(), 
 // the loop's clock. A d <= 0 runs f on the next turn, never inside this call.
 // Loop goroutine only, as are the returned timer's Stop and Reset. Reset
 // takes a loop time (see Deadline) and re-arms only a timer that has not run
-// yet; once it ran or was stopped, arm a new one. Arming allocates nothing.
+// yet; once it ran or was stopped, arm a new one. Arming and stopping cost
+// about 60 ns together, clock read included, and allocate nothing.
 func (l *Loop) AfterFunc(d time.Duration, f func()) timer.Timer {
 	return l.timers.Add(l.Deadline(d), f)
 }
