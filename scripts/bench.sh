@@ -18,6 +18,8 @@ go test -run '^$' -bench 'Loop_(Post|Microtask|AfterFuncStop)' -benchmem -count=
 go test -run '^$' -bench 'Loop_Wake' -benchtime=3000x -count="$count" ./internal/loop/ | tee "$out/wake.txt"
 echo "== timer queue: heap, wheel, time.AfterFunc"
 go test -run '^$' -bench . -benchmem -count="$count" ./timer/ | tee "$out/timer.txt"
+echo "== offload pool: weft, go per task, fixed channel workers"
+go test -run '^$' -bench . -benchmem -count="$count" ./internal/offload/ | tee "$out/offload.txt"
 echo "== poller"
 go test -run '^$' -bench . -benchmem -count="$count" ./netpoll/poller/ | tee "$out/poller.txt"
 
@@ -30,4 +32,5 @@ if grep -q 'impl=' "$out/timer.txt"; then
 else
 	benchstat "$out/timer.txt"
 fi
+benchstat -col /impl "$out/offload.txt"
 benchstat "$out/poller.txt"
