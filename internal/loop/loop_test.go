@@ -20,41 +20,16 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/weftio/weft/internal/loop"
+	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/netpoll/poller"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// start makes a loop and runs it on a goroutine; the loop is closed when the
-// test ends, and Run's result must be nil unless the test took it.
-func start(t *testing.T, opts ...loop.Option) *loop.Loop {
-	t.Helper()
-	l, err := loop.New(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runErr := make(chan error, 1)
-	go func() { runErr <- l.Run() }()
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		if err := <-runErr; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	return l
-}
-
-// on runs f on the loop and waits for it.
-func on(t *testing.T, l *loop.Loop, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	if err := l.Post(func() { defer close(done); f() }); err != nil {
-		t.Fatal(err)
-	}
-	<-done
-}
+var (
+	start = looptest.Start
+	on    = looptest.On
+)
 
 func TestPostOrderPerProducer(t *testing.T) {
 	l := start(t)

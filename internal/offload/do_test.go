@@ -11,38 +11,14 @@ import (
 	"github.com/sourcegraph/conc/panics"
 
 	"github.com/weftio/weft/internal/loop"
+	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/internal/offload"
 )
 
-// startLoop runs a loop on a goroutine until the test ends.
-func startLoop(t *testing.T) *loop.Loop {
-	t.Helper()
-	l, err := loop.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	runErr := make(chan error, 1)
-	go func() { runErr <- l.Run() }()
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("loop Close: %v", err)
-		}
-		if err := <-runErr; err != nil {
-			t.Errorf("loop Run: %v", err)
-		}
-	})
-	return l
-}
-
-// on runs f on the loop and waits for it.
-func on(t *testing.T, l *loop.Loop, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	if err := l.Post(func() { defer close(done); f() }); err != nil {
-		t.Fatal(err)
-	}
-	<-done
-}
+var (
+	startLoop = looptest.Start
+	on        = looptest.On
+)
 
 // goid returns the calling goroutine's id, from its stack header
 // ("goroutine 18 [running]:"). Slow, and for tests only.

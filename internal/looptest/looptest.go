@@ -1,0 +1,39 @@
+package looptest
+
+import (
+	"testing"
+
+	"github.com/weftio/weft/internal/loop"
+)
+
+// Start makes a loop with opts and runs it on a goroutine until the test
+// ends; then it closes the loop and fails the test if Close or Run reported
+// an error.
+func Start(t testing.TB, opts ...loop.Option) *loop.Loop {
+	t.Helper()
+	l, err := loop.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- l.Run() }()
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("loop Close: %v", err)
+		}
+		if err := <-runErr; err != nil {
+			t.Errorf("loop Run: %v", err)
+		}
+	})
+	return l
+}
+
+// On runs f on l as a task and waits until it has returned.
+func On(t testing.TB, l *loop.Loop, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	if err := l.Post(func() { defer close(done); f() }); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+}
