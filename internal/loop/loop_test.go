@@ -531,3 +531,53 @@ func TestCloseLosesNoAcceptedPost(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetsBoundATurn: with budgets of 2 tasks and 3 microtasks, ten
+// tasks take at least five turns and a chain of ten microtasks at least
+// four drains, each its own turn.
+func TestBudgetsBoundATurn(t *testing.T) {
+	l := start(t, loop.WithBudgets(2, 3))
+	var turns []uint64 // Stats().Turns as each piece of work saw it
+	done := make(chan struct{})
+	on(t, l, func() {
+		for range 10 {
+			l.Schedule(func() { turns = append(turns, l.Stats().Turns) })
+		}
+		l.Schedule(func() { close(done) })
+	})
+	<-done
+	if spread := turns[9] - turns[0]; spread < 4 {
+		t.Fatalf("10 tasks ran within %d turns, want at least 5 with a budget of 2", spread+1)
+	}
+	turns = turns[:0]
+	done = make(chan struct{})
+	on(t, l, func() {
+		n := 0
+		var step func()
+		step = func() {
+			turns = append(turns, l.Stats().Turns)
+			if n++; n < 10 {
+				l.Microtask(step)
+			} else {
+				close(done)
+			}
+		}
+		l.Microtask(step)
+	})
+	<-done
+	if spread := turns[9] - turns[0]; spread < 3 {
+		t.Fatalf("10 chained microtasks ran within %d turns, want at least 4 with a budget of 3", spread+1)
+	}
+}
+
+func TestAtAndTimeOnVirtualClock(t *testing.T) {
+	epoch := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	l := start(t, loop.WithVirtualTime(epoch))
+	got := make(chan time.Time, 1)
+	on(t, l, func() {
+		l.At(int64(90*time.Minute), func() { got <- l.Time() })
+	})
+	if at := <-got; !at.Equal(epoch.Add(90 * time.Minute)) {
+		t.Fatalf("At fired at %v, want %v", at, epoch.Add(90*time.Minute))
+	}
+}
