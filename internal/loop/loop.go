@@ -58,7 +58,7 @@ type Loop struct {
 	poller     poller.Poller
 	timers     timer.Queue
 	ready      funcQueue
-	micro      batchQueue
+	micro      funcQueue
 	posted     []func() // the batch of posted tasks taken from the inbox
 	postedI    int      // next task of posted to run
 	fds        int      // registered fds, besides the poller's own
@@ -293,14 +293,15 @@ func (l *Loop) Unregister(fd int) error {
 
 // turn is one pass of the loop. The phases, in order:
 //
-//  1. inbox: tasks posted by other goroutines move to the ready queue;
-//  2. timers: every timer due at the start of the turn fires;
-//  3. microtasks left over from a drain that hit its budget run;
-//  4. ready: at most taskBudget tasks that were queued before this phase run;
-//  5. poll: wait for I/O, a Post or the next timer, then dispatch readiness.
+//  1. timers: every timer due at the start of the turn fires;
+//  2. microtasks left over from a drain that hit its budget run;
+//  3. ready: at most taskBudget tasks run, from those scheduled on the loop
+//     before this phase began and from the batch of posted tasks, which is
+//     taken from the inbox once the previous batch has run (runReady);
+//  4. poll: wait for I/O, a Post or the next timer, then dispatch readiness.
 //
 // Every task, timer callback and I/O dispatch is followed by a microtask
-// drain. Phase 5 does not block when there is work left, so neither a task
+// drain. Phase 4 does not block when there is work left, so neither a task
 // that reschedules itself nor an endless chain of microtasks keeps the loop
 // from timers and I/O.
 func (l *Loop) turn() {
@@ -368,9 +369,12 @@ func (l *Loop) pendingTasks() bool {
 }
 
 func (l *Loop) fireTimers() {
-	now := l.Now()
 	when, ok := l.timers.Next()
-	if !ok || when > now {
+	if !ok {
+		return // no clock read for a loop without timers
+	}
+	now := l.Now()
+	if when > now {
 		return
 	}
 	l.local.lag = now - when
@@ -418,13 +422,11 @@ func (l *Loop) runTask(f func()) {
 
 // recoverTask is deferred directly, so its recover sees the panic.
 func (l *Loop) recoverTask() {
-	if v := recover(); v != nil {
-		r := panics.NewRecovered(1, v)
-		l.panicked(&r)
+	v := recover()
+	if v == nil {
+		return
 	}
-}
-
-func (l *Loop) panicked(r *panics.Recovered) {
+	r := panics.NewRecovered(1, v)
 	err := r.AsError()
 	if l.onPanic != nil {
 		l.onPanic(err)
@@ -442,33 +444,20 @@ func (l *Loop) panicked(r *panics.Recovered) {
 func (l *Loop) drainMicrotasks() bool {
 	budget := l.microLimit
 	for l.micro.Len() > 0 && budget > 0 && l.runErr == nil {
-		budget -= l.runMicrotasks(budget)
+		n := l.runMicrotasks(budget)
+		l.local.micro += uint64(n)
+		budget -= n
 	}
 	return l.micro.Len() == 0
 }
 
 // runMicrotasks runs up to budget microtasks under one deferred recover, so
 // the common case pays for one defer per drain rather than one per
-// microtask. It returns how many it started.
+// microtask. It returns how many it started, the one that panicked included.
 func (l *Loop) runMicrotasks(budget int) (n int) {
-	defer func() {
-		if v := recover(); v != nil {
-			r := panics.NewRecovered(1, v)
-			l.panicked(&r)
-		}
-		l.local.micro += uint64(n)
-	}()
-	q := &l.micro
-	for n < budget {
-		if q.i == len(q.run) {
-			if len(q.next) == 0 {
-				break
-			}
-			q.run, q.next, q.i = q.next, q.run[:0], 0
-		}
-		f := q.run[q.i]
-		q.run[q.i] = nil // do not keep the closure alive
-		q.i++
+	defer l.recoverTask()
+	for n < budget && l.micro.Len() > 0 {
+		f := l.micro.Pop()
 		n++
 		f()
 	}
