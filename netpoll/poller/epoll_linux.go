@@ -151,21 +151,8 @@ func newParkedEpoll() *epoll {
 }
 
 func (p *epoll) Add(fd int, ev Events, h Handler) error {
-	if h == nil {
-		panic("poller: Add with a nil Handler")
-	}
-	if p.w.closed.Load() {
-		return errClosed
-	}
-	switch {
-	case fd < 0:
-		return os.NewSyscallError("epoll_ctl", unix.EBADF)
-	case ev&interest == 0:
-		return os.NewSyscallError("epoll_ctl", unix.EINVAL)
-	case p.reg.registered(fd):
-		// The kernel would say the same, but only for as long as the old
-		// file is open; the table is the authority on what was added.
-		return os.NewSyscallError("epoll_ctl", unix.EEXIST)
+	if err := p.reg.checkAdd(&p.w, fd, ev, h, "epoll_ctl"); err != nil {
+		return err
 	}
 	p.ctl = unix.EpollEvent{Events: toEpoll(ev), Fd: int32(fd)}
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &p.ctl); err != nil {
@@ -176,11 +163,8 @@ func (p *epoll) Add(fd int, ev Events, h Handler) error {
 }
 
 func (p *epoll) Remove(fd int) error {
-	if p.w.closed.Load() {
-		return errClosed
-	}
-	if _, ok := p.reg.remove(fd); !ok {
-		return os.NewSyscallError("epoll_ctl", unix.ENOENT)
+	if _, err := p.reg.checkRemove(&p.w, fd, "epoll_ctl"); err != nil {
+		return err
 	}
 	// A non-nil event keeps kernels before 2.6.9 happy; it is ignored.
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, &p.ctl); err != nil {

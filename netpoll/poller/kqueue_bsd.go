@@ -89,23 +89,10 @@ func (p *kqueue) filters(fd int, ev Events, flags int) []unix.Kevent_t {
 }
 
 func (p *kqueue) Add(fd int, ev Events, h Handler) error {
-	if h == nil {
-		panic("poller: Add with a nil Handler")
-	}
-	if p.w.closed.Load() {
-		return errClosed
+	if err := p.reg.checkAdd(&p.w, fd, ev, h, "kevent"); err != nil {
+		return err
 	}
 	ev &= interest
-	switch {
-	case fd < 0:
-		return os.NewSyscallError("kevent", unix.EBADF)
-	case ev == 0:
-		return os.NewSyscallError("kevent", unix.EINVAL)
-	case p.reg.registered(fd):
-		// EV_ADD on an existing filter silently modifies it; the
-		// contract wants the double registration refused.
-		return os.NewSyscallError("kevent", unix.EEXIST)
-	}
 	if err := p.change(p.filters(fd, ev, unix.EV_ADD|unix.EV_CLEAR)); err != nil {
 		// The first filter may have been added before the second failed;
 		// undo it so a failed Add leaves nothing behind.
@@ -117,12 +104,9 @@ func (p *kqueue) Add(fd int, ev Events, h Handler) error {
 }
 
 func (p *kqueue) Remove(fd int) error {
-	if p.w.closed.Load() {
-		return errClosed
-	}
-	ev, ok := p.reg.remove(fd)
-	if !ok {
-		return os.NewSyscallError("kevent", unix.ENOENT)
+	ev, err := p.reg.checkRemove(&p.w, fd, "kevent")
+	if err != nil {
+		return err
 	}
 	if err := p.change(p.filters(fd, ev, unix.EV_DELETE)); err != nil {
 		return os.NewSyscallError("kevent", err)
