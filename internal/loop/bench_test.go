@@ -2,10 +2,12 @@ package loop_test
 
 import (
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/weftio/weft/internal/loop"
+	"github.com/weftio/weft/netpoll/poller"
 )
 
 // benchLoop starts a loop for a benchmark and closes it at the end.
@@ -211,5 +213,104 @@ func BenchmarkLoop_AfterFuncStop(b *testing.B) {
 		for range b.N {
 			time.AfterFunc(time.Hour, f).Stop()
 		}
+	})
+}
+
+// BenchmarkLoop_Now measures reading the loop's clock, which AfterFunc does
+// on every call, against time.Now.
+func BenchmarkLoop_Now(b *testing.B) {
+	var sink int64
+	b.Run("impl=weft", func(b *testing.B) {
+		l, err := loop.New()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer l.Close()
+		for range b.N {
+			sink += l.Now()
+		}
+	})
+	b.Run("impl=time.Now", func(b *testing.B) {
+		for range b.N {
+			sink += time.Now().UnixNano()
+		}
+	})
+	_ = sink
+}
+
+// stampPoller wraps the loop's poller and notes when Wake and Wait return,
+// so BenchmarkLoop_WakeSplit can tell where an idle wake-up spends its time.
+type stampPoller struct {
+	poller.Poller
+	wakeDone, waitDone atomic.Int64 // UnixNano
+}
+
+func (p *stampPoller) Wait(d time.Duration, f func(poller.Handler, poller.Events)) (int, error) {
+	n, err := p.Poller.Wait(d, f)
+	p.waitDone.Store(time.Now().UnixNano())
+	return n, err
+}
+
+func (p *stampPoller) Wake() error {
+	err := p.Poller.Wake()
+	p.wakeDone.Store(time.Now().UnixNano())
+	return err
+}
+
+// BenchmarkLoop_WakeSplit breaks the idle round trip of BenchmarkLoop_Wake
+// down, p50 of each, from the moment Post is called: until the poller's
+// Wake returns (wake-ns), until Post returns (post-ns), until the loop's
+// Wait returns (wait-ns), and until the task runs (task-ns). Beside it,
+// impl=chan reports when a goroutine blocked on a channel receive runs
+// after the send (task-ns).
+func BenchmarkLoop_WakeSplit(b *testing.B) {
+	p50 := func(d []time.Duration) float64 {
+		slices.Sort(d)
+		return float64(d[len(d)/2])
+	}
+	b.Run("impl=weft", func(b *testing.B) {
+		pp, err := poller.New()
+		if err != nil {
+			b.Fatal(err)
+		}
+		sp := &stampPoller{Poller: pp}
+		l := benchLoop(b, loop.WithPoller(sp))
+		ran := make(chan time.Time)
+		task := func() { ran <- time.Now() }
+		var wake, post, wait, run []time.Duration
+		for range b.N {
+			time.Sleep(200 * time.Microsecond)
+			t0 := time.Now()
+			l.Post(task)
+			posted := time.Now()
+			t := <-ran
+			wake = append(wake, time.Unix(0, sp.wakeDone.Load()).Sub(t0))
+			post = append(post, posted.Sub(t0))
+			wait = append(wait, time.Unix(0, sp.waitDone.Load()).Sub(t0))
+			run = append(run, t.Sub(t0))
+		}
+		b.StopTimer()
+		b.ReportMetric(p50(wake), "wake-ns")
+		b.ReportMetric(p50(post), "post-ns")
+		b.ReportMetric(p50(wait), "wait-ns")
+		b.ReportMetric(p50(run), "task-ns")
+	})
+	b.Run("impl=chan", func(b *testing.B) {
+		req, ran := make(chan struct{}), make(chan time.Time)
+		go func() {
+			for range req {
+				ran <- time.Now()
+			}
+		}()
+		defer close(req)
+		var run []time.Duration
+		for range b.N {
+			time.Sleep(200 * time.Microsecond)
+			t0 := time.Now()
+			req <- struct{}{}
+			run = append(run, (<-ran).Sub(t0))
+		}
+		b.StopTimer()
+		b.ReportMetric(p50(run), "task-ns")
 	})
 }
