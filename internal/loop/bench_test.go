@@ -7,27 +7,16 @@ import (
 	"time"
 
 	"github.com/weftio/weft/internal/loop"
+	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/netpoll/poller"
 )
-
-// benchLoop starts a loop for a benchmark and closes it at the end.
-func benchLoop(b *testing.B, opts ...loop.Option) *loop.Loop {
-	b.Helper()
-	l, err := loop.New(opts...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	go l.Run()
-	b.Cleanup(func() { l.Close() })
-	return l
-}
 
 // BenchmarkLoop_Post measures handing a task to another goroutine, from the
 // producer's side, including the consumer running it: weft's Post into a
 // running loop against a send on a buffered channel to a worker goroutine.
 func BenchmarkLoop_Post(b *testing.B) {
 	b.Run("impl=weft", func(b *testing.B) {
-		l := benchLoop(b)
+		l := looptest.Start(b)
 		n := 0
 		inc := func() { n++ }
 		done := make(chan struct{})
@@ -74,7 +63,7 @@ func BenchmarkLoop_Post(b *testing.B) {
 func BenchmarkLoop_Microtask(b *testing.B) {
 	const batch = 1024
 	b.Run("impl=weft", func(b *testing.B) {
-		l := benchLoop(b)
+		l := looptest.Start(b)
 		n := 0
 		inc := func() { n++ }
 		done := make(chan struct{})
@@ -167,7 +156,7 @@ func BenchmarkLoop_Wake(b *testing.B) {
 	for _, mode := range []string{"idle", "pingpong"} {
 		idle := mode == "idle"
 		b.Run("mode="+mode+"/impl=weft", func(b *testing.B) {
-			l := benchLoop(b)
+			l := looptest.Start(b)
 			resp := make(chan struct{})
 			reply := func() { resp <- struct{}{} }
 			run(b, idle, func() {
@@ -196,7 +185,7 @@ func BenchmarkLoop_Wake(b *testing.B) {
 func BenchmarkLoop_AfterFuncStop(b *testing.B) {
 	f := func() {}
 	b.Run("impl=weft", func(b *testing.B) {
-		l := benchLoop(b)
+		l := looptest.Start(b)
 		done := make(chan struct{})
 		b.ReportAllocs()
 		b.ResetTimer()
@@ -274,7 +263,7 @@ func BenchmarkLoop_WakeSplit(b *testing.B) {
 			b.Fatal(err)
 		}
 		sp := &stampPoller{Poller: pp}
-		l := benchLoop(b, loop.WithPoller(sp))
+		l := looptest.Start(b, loop.WithPoller(sp))
 		ran := make(chan time.Time)
 		task := func() { ran <- time.Now() }
 		var wake, post, wait, run []time.Duration

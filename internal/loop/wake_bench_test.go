@@ -14,18 +14,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/weftio/weft/internal/loop"
+	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/netpoll/poller"
 )
-
-// onLoop runs f on l and waits for it.
-func onLoop(b *testing.B, l *loop.Loop, f func()) {
-	b.Helper()
-	done := make(chan struct{})
-	if err := l.Post(func() { f(); close(done) }); err != nil {
-		b.Fatal(err)
-	}
-	<-done
-}
 
 // BenchmarkLoop_PipeWake measures I/O-driven wake-up: another goroutine
 // writes a byte into a pipe registered with the loop; the handler drains it
@@ -36,7 +27,7 @@ func onLoop(b *testing.B, l *loop.Loop, f func()) {
 func BenchmarkLoop_PipeWake(b *testing.B) {
 	for _, mode := range []string{"idle", "pingpong"} {
 		b.Run("mode="+mode, func(b *testing.B) {
-			l := benchLoop(b)
+			l := looptest.Start(b)
 			var fds [2]int
 			if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
 				b.Fatal(err)
@@ -44,7 +35,7 @@ func BenchmarkLoop_PipeWake(b *testing.B) {
 			r, w := fds[0], fds[1]
 			resp := make(chan struct{}, 1)
 			var buf [64]byte
-			onLoop(b, l, func() {
+			looptest.On(b, l, func() {
 				err := l.Register(r, poller.Readable, handlerFunc(func(poller.Events) {
 					for {
 						if n, err := unix.Read(r, buf[:]); n <= 0 || err != nil {
@@ -58,7 +49,7 @@ func BenchmarkLoop_PipeWake(b *testing.B) {
 				}
 			})
 			b.Cleanup(func() {
-				onLoop(b, l, func() { l.Unregister(r) })
+				looptest.On(b, l, func() { l.Unregister(r) })
 				unix.Close(r)
 				unix.Close(w)
 			})
@@ -92,7 +83,7 @@ func BenchmarkLoop_PipeWake(b *testing.B) {
 func BenchmarkLoop_TimerLateness(b *testing.B) {
 	for _, d := range []time.Duration{200 * time.Microsecond, 3 * time.Millisecond} {
 		b.Run("d="+d.String(), func(b *testing.B) {
-			l := benchLoop(b)
+			l := looptest.Start(b)
 			late := make(chan time.Duration, 1)
 			lat := make([]time.Duration, b.N)
 			b.ResetTimer()
@@ -141,13 +132,13 @@ func BenchmarkLoop_IdleThreads(b *testing.B) {
 		go l.Run()
 		loops = append(loops, l)
 		if i%2 == 0 {
-			onLoop(b, l, func() { l.AfterFunc(time.Hour, func() {}) })
+			looptest.On(b, l, func() { l.AfterFunc(time.Hour, func() {}) })
 		}
 	}
 	for range min(b.N, 5) {
 		time.Sleep(20 * time.Millisecond)
 		for _, l := range loops {
-			onLoop(b, l, func() {})
+			looptest.On(b, l, func() {})
 		}
 	}
 	time.Sleep(50 * time.Millisecond)
