@@ -14,8 +14,8 @@ command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@la
 count=${COUNT:-6}
 
 echo "== loop: Post, microtasks, AfterFunc+Stop, wake-ups"
-go test -run '^$' -bench 'Loop_(Post|Microtask|AfterFuncStop|Now)' -benchmem -count="$count" ./internal/loop/ | tee "$out/loop.txt"
-go test -run '^$' -bench 'Loop_Wake' -benchtime=3000x -count="$count" ./internal/loop/ | tee "$out/wake.txt"
+go test -run '^$' -bench 'Loop_(Post|Microtask|AfterFuncStop|Now)' -benchmem -count="$count" ./loop/ | tee "$out/loop.txt"
+go test -run '^$' -bench 'Loop_Wake' -benchtime=3000x -count="$count" ./loop/ | tee "$out/wake.txt"
 echo "== timer queue: heap, wheel, time.AfterFunc"
 go test -run '^$' -bench . -benchmem -count="$count" ./timer/ | tee "$out/timer.txt"
 echo "== offload pool: weft, go per task, fixed channel workers"

@@ -23,7 +23,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/weftio/weft/internal/loop"
+	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll/poller"
 )
 

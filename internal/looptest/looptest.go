@@ -3,7 +3,7 @@ package looptest
 import (
 	"testing"
 
-	"github.com/weftio/weft/internal/loop"
+	"github.com/weftio/weft/loop"
 )
 
 // Start makes a loop with opts and runs it on a goroutine until the test

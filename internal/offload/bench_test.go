@@ -5,8 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/weftio/weft/internal/loop"
 	"github.com/weftio/weft/internal/offload"
+	"github.com/weftio/weft/loop"
 )
 
 // workers is the pool size every implementation gets: New(0)'s default.

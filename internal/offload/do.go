@@ -1,6 +1,6 @@
 package offload
 
-import "github.com/weftio/weft/internal/loop"
+import "github.com/weftio/weft/loop"
 
 // Do runs work on a worker of p and then runs then on l, as a task Posted to
 // it: the bridge that lets code on a loop call something that blocks without

@@ -10,9 +10,9 @@ import (
 
 	"github.com/sourcegraph/conc/panics"
 
-	"github.com/weftio/weft/internal/loop"
 	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/internal/offload"
+	"github.com/weftio/weft/loop"
 )
 
 var (

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/weftio/weft/internal/loop"
 	"github.com/weftio/weft/internal/offload"
+	"github.com/weftio/weft/loop"
 )
 
 // Code on a loop hands a blocking call to the pool with Do and gets its

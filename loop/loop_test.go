@@ -19,8 +19,8 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 
-	"github.com/weftio/weft/internal/loop"
 	"github.com/weftio/weft/internal/looptest"
+	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll/poller"
 )
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weftio/weft/internal/loop"
+	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll/poller"
 )
 

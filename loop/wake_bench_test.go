@@ -13,8 +13,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/weftio/weft/internal/loop"
 	"github.com/weftio/weft/internal/looptest"
+	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll/poller"
 )
 

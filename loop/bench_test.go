@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weftio/weft/internal/loop"
 	"github.com/weftio/weft/internal/looptest"
+	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll/poller"
 )
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/weftio/weft/internal/loop"
+	"github.com/weftio/weft/loop"
 )
 
 // A loop runs tasks, their microtasks and timers on one goroutine; other
