@@ -8,9 +8,10 @@
 // touches needs no lock. Other goroutines enter through one door, Post, a
 // mutex-guarded queue with a coalesced wake-up: a Post wakes the poller only
 // when the loop is asleep in it, so a burst of Posts costs one wake-up
-// syscall. Post, Stop, Close, Now and Stats are safe from any goroutine;
-// Schedule, Microtask, AfterFunc, At, Register and Unregister are for code
-// running on the loop.
+// syscall. Post, Stop, Close, OnClose, OnLoop, Now and Stats are safe from
+// any goroutine; Schedule, Microtask (and their Job forms), AfterFunc, At,
+// Register and Unregister are for code running on the loop. OnLoop tells
+// the two apart for the layers above, in about 2 ns.
 //
 // # One turn
 //

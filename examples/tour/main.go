@@ -2,10 +2,10 @@
 
 // Command tour drives one weft loop through its paces and prints what it
 // did: timers at many deadlines, tasks posted from several goroutines, a
-// microtask chain, and bytes pumped through a pipe by readiness events,
-// followed by the loop's own figures.
+// microtask chain, bytes pumped through a pipe by readiness events, and
+// pipelines of futures, followed by the loop's own figures.
 //
-//	go run ./examples/tour [-timers N] [-posters N] [-posts N] [-chain N] [-bytes N]
+//	go run ./examples/tour [-timers N] [-posters N] [-posts N] [-chain N] [-bytes N] [-futures N]
 //
 // It runs on Linux, macOS and the BSDs.
 package main
@@ -34,6 +34,7 @@ type config struct {
 	posts   int           // tasks each of them posts
 	chain   int           // length of the microtask chain
 	bytes   int           // bytes pumped through the pipe
+	futures int           // future pipelines gathered by All
 	seed    uint64
 }
 
@@ -45,6 +46,7 @@ func main() {
 	flag.IntVar(&c.posts, "posts", 250_000, "tasks posted by each goroutine")
 	flag.IntVar(&c.chain, "chain", 1_000_000, "microtasks in the chain")
 	flag.IntVar(&c.bytes, "bytes", 64<<20, "bytes to pump through a pipe")
+	flag.IntVar(&c.futures, "futures", 100_000, "future pipelines (Delay, Then, Map) gathered by All")
 	flag.Uint64Var(&c.seed, "seed", uint64(time.Now().UnixNano()), "seed for the timer deadlines")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -58,7 +60,7 @@ func main() {
 }
 
 func run(w io.Writer, c config) error {
-	if c.timers < 0 || c.posters < 0 || c.posts < 0 || c.chain < 0 || c.bytes < 0 || c.spread <= 0 {
+	if c.timers < 0 || c.posters < 0 || c.posts < 0 || c.chain < 0 || c.bytes < 0 || c.futures < 0 || c.spread <= 0 {
 		return errors.New("counts must not be negative and -spread must be positive")
 	}
 	l, err := loop.New()
@@ -81,6 +83,7 @@ func run(w io.Writer, c config) error {
 		{"post", tourPost},
 		{"microtasks", tourChain},
 		{"pipe", tourPipe},
+		{"futures", tourFutures},
 	}
 	for _, s := range steps {
 		start := time.Now()

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestTour(t *testing.T) {
 	before, _ := os.ReadDir("/proc/self/fd")
 	var out strings.Builder
-	c := config{timers: 2000, spread: 20 * time.Millisecond, posters: 3, posts: 5000, chain: 100_000, bytes: 1 << 20, seed: 42}
+	c := config{timers: 2000, spread: 20 * time.Millisecond, posters: 3, posts: 5000, chain: 100_000, bytes: 1 << 20, futures: 1000, seed: 42}
 	if err := run(&out, c); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -26,7 +26,11 @@ func TestTour(t *testing.T) {
 		`post: 3 goroutines posted 15000 tasks; sum 37492500 correct`,
 		`microtasks: a chain of 100000`,
 		`pipe: 1048576 bytes written and read back intact through \d+ readiness events`,
-		`loop figures: \d+ turns, \d+ tasks \(15\d\d\d posted\), \d+ microtasks, 2000 timers`,
+		`futures: All over 1000 Delay→Then→Map pipelines, values in input order, sum \d+ correct`,
+		`a chain of 100000 Thens settled`,
+		`Retry succeeded on attempt 3`,
+		`Timeout rejected a 1 h Delay after 5 ms`,
+		`loop figures: \d+ turns, \d+ tasks \(15\d\d\d posted\), \d+ microtasks, 3003 timers`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())

@@ -1,0 +1,168 @@
+//go:build unix
+
+package loop_test
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/weftio/weft/internal/looptest"
+	"github.com/weftio/weft/loop"
+	"github.com/weftio/weft/netpoll/poller"
+	"golang.org/x/sys/unix"
+)
+
+// TestOnLoop checks that OnLoop is true in every kind of code the loop runs
+// and false for every other goroutine, before, during and after Run.
+func TestOnLoop(t *testing.T) {
+	l, err := loop.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.OnLoop() {
+		t.Fatal("OnLoop true before Run")
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- l.Run() }()
+
+	var (
+		mu  sync.Mutex
+		got = map[string]bool{}
+	)
+	note := func(what string) {
+		mu.Lock()
+		got[what] = l.OnLoop()
+		mu.Unlock()
+	}
+	fds := make([]int, 2)
+	if err := unix.Pipe2(fds, unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	ready := make(chan struct{})
+	looptest.On(t, l, func() {
+		note("task")
+		l.Microtask(func() { note("microtask") })
+		l.MicrotaskJob(jobFunc(func() { note("microtask job") }))
+		l.ScheduleJob(jobFunc(func() { note("scheduled job") }))
+		l.AfterFunc(0, func() { note("timer") })
+		err := l.Register(fds[0], poller.Readable, handlerFunc(func(poller.Events) {
+			note("readiness")
+			_ = l.Unregister(fds[0])
+			close(ready)
+		}))
+		if err != nil {
+			t.Error(err)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { note("goroutine started by a task") })
+		wg.Wait()
+	})
+	if _, err := unix.Write(fds[1], []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	<-ready
+	looptest.On(t, l, func() {})
+	note("test goroutine while the loop runs")
+
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-runErr; err != nil {
+		t.Fatal(err)
+	}
+	note("after Close")
+
+	want := map[string]bool{
+		"task": true, "microtask": true, "microtask job": true, "scheduled job": true,
+		"timer": true, "readiness": true,
+		"goroutine started by a task": false, "test goroutine while the loop runs": false,
+		"after Close": false,
+	}
+	for what, on := range want {
+		if g, ok := got[what]; !ok {
+			t.Errorf("%s: did not run", what)
+		} else if g != on {
+			t.Errorf("%s: OnLoop() = %v, want %v", what, g, on)
+		}
+	}
+}
+
+type jobFunc func()
+
+func (f jobFunc) Run() { f() }
+
+// TestJobsKeepFIFOWithFuncs checks that jobs and funcs share one order in
+// both queues.
+func TestJobsKeepFIFOWithFuncs(t *testing.T) {
+	l := looptest.Start(t)
+	var got []string
+	looptest.On(t, l, func() {
+		l.ScheduleJob(jobFunc(func() { got = append(got, "job 1") }))
+		l.Schedule(func() { got = append(got, "func 2") })
+		l.ScheduleJob(jobFunc(func() { got = append(got, "job 3") }))
+		l.Microtask(func() { got = append(got, "micro 1") })
+		l.MicrotaskJob(jobFunc(func() { got = append(got, "micro job 2") }))
+		l.Microtask(func() { got = append(got, "micro 3") })
+	})
+	looptest.On(t, l, func() {})
+	want := []string{"micro 1", "micro job 2", "micro 3", "job 1", "func 2", "job 3"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("order %q, want %q", got, want)
+	}
+}
+
+// TestOnClose checks that close hooks run once, in order, after the loop
+// has stopped and before Close returns, and at once once it is closed.
+func TestOnClose(t *testing.T) {
+	l, err := loop.New(loop.WithVirtualTime(time.Unix(0, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- l.Run() }()
+	var got []string
+	l.OnClose(func() {
+		got = append(got, "first")
+		if err := l.Post(func() {}); err == nil {
+			t.Error("Post accepted inside a close hook")
+		}
+		if l.OnLoop() {
+			t.Error("OnLoop true inside a close hook")
+		}
+		l.OnClose(func() { got = append(got, "added by a hook") })
+	})
+	l.OnClose(func() { got = append(got, "second") })
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-runErr
+	want := []string{"first", "second", "added by a hook"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("hooks ran %q, want %q", got, want)
+	}
+	ran := false
+	l.OnClose(func() { ran = true })
+	if !ran {
+		t.Fatal("hook added after Close did not run at once")
+	}
+}
+
+// TestOnCloseWithoutRun checks the hooks of a loop closed before it ran.
+func TestOnCloseWithoutRun(t *testing.T) {
+	l, err := loop.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	l.OnClose(func() { ran++ })
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ran != 1 {
+		t.Fatalf("hook ran %d times, want 1", ran)
+	}
+}
