@@ -52,7 +52,7 @@ type joinNode[T any] struct {
 }
 
 func (n *joinNode[T]) Run() {
-	v, err := n.src.value, n.src.err
+	v, err := n.src.value, n.src.error()
 	if n.src.l == n.l {
 		n.on(n.i, v, err)
 		return

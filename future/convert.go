@@ -8,38 +8,47 @@ import (
 	"github.com/weftio/weft/loop"
 )
 
-// liveRes is a resource outside the loop (a goroutine, a context) that a
-// pending future holds. It is released once: when the future settles, or
-// when the loop closes with the future still pending.
+// liveRes is a resource outside the loop (a goroutine, a context, a
+// channel's receiver) that a pending future holds. It is released once:
+// when the future settles, or when the loop closes first.
 type liveRes struct {
 	once sync.Once
 	fn   func()
 	ls   *loopState
 }
 
+// release runs fn, unless r was released or dropped before.
 func (r *liveRes) release() {
 	r.once.Do(func() {
-		r.ls.mu.Lock()
-		delete(r.ls.live, r)
-		r.ls.mu.Unlock()
+		r.ls.unlive(r)
 		r.fn()
 	})
 }
 
-// hold makes f own the resource released by fn. Safe from any goroutine.
-func (f *Future[T]) hold(fn func()) {
-	ls := stateOf(f.l)
+// drop forgets r without running fn.
+func (r *liveRes) drop() { r.once.Do(func() { r.ls.unlive(r) }) }
+
+// atClose arranges for fn to run when l closes, unless the returned
+// resource is released or dropped first; if l is already closed, fn runs
+// now. fn runs after l's goroutine has stopped, so it may read the state
+// of l's futures. Safe from any goroutine.
+func atClose(l *loop.Loop, fn func()) *liveRes {
+	ls := stateOf(l)
 	r := &liveRes{fn: fn, ls: ls}
 	ls.mu.Lock()
 	if ls.closed {
 		ls.mu.Unlock()
-		fn()
-		return
+		r.release()
+		return r
 	}
 	ls.live[r] = struct{}{}
 	ls.mu.Unlock()
-	f.onRelease(r.release)
+	return r
 }
+
+// hold makes f own the resource released by fn: fn runs when f settles or
+// when f's loop closes, whichever comes first. Safe from any goroutine.
+func (f *Future[T]) hold(fn func()) { f.onRelease(atClose(f.l, fn).release) }
 
 // FromChan returns a future of l fulfilled with the first value received
 // from ch, or rejected with ErrChanClosed if ch is closed first. A
@@ -64,13 +73,31 @@ func FromChan[T any](l *loop.Loop, ch <-chan T) *Future[T] {
 }
 
 // ToChan returns a channel that receives f's outcome once and is then
-// closed. It never blocks the loop: the channel has room for the one
-// Result. It counts as observing a rejection. Safe from any goroutine.
+// closed; if f's loop closes with f still pending, it receives
+// loop.ErrClosed instead, so a receiver never hangs. It never blocks the
+// loop: the channel has room for the one Result. It counts as observing a
+// rejection. Safe from any goroutine.
 func ToChan[T any](f *Future[T]) <-chan Result[T] {
 	ch := make(chan Result[T], 1)
+	var once sync.Once
+	deliver := func(v T, err error) {
+		once.Do(func() {
+			ch <- Result[T]{v, err}
+			close(ch)
+		})
+	}
+	r := atClose(f.l, func() {
+		// The loop has stopped: f's state can be read. It may have
+		// settled with this reaction still queued, dropped by the close.
+		if f.st == pending {
+			deliver(*new(T), loop.ErrClosed)
+		} else {
+			deliver(f.value, f.error())
+		}
+	})
 	f.reactFrom(&cbNode[T]{src: f, fn: func(v T, err error) {
-		ch <- Result[T]{v, err}
-		close(ch)
+		r.drop()
+		deliver(v, err)
 	}})
 	return ch
 }
@@ -173,7 +200,7 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 		if f.x != nil && f.x.rec != nil {
 			f.x.rec.done.Store(true)
 		}
-		return f.value, f.err
+		return f.value, f.error()
 	}
 	return zero, loop.ErrClosed
 }

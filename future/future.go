@@ -2,6 +2,7 @@ package future
 
 import (
 	"context"
+	"errors"
 	"runtime"
 
 	"github.com/weftio/weft/loop"
@@ -30,18 +31,45 @@ type Future[T any] struct {
 	locked  bool // resolved with a pending future: later settles are ignored
 	handled bool // a reaction was attached: a rejection is not "unhandled"
 	value   T
-	err     error
-	first   loop.Job   // the first reaction, kept inline: most futures have one
-	more    []loop.Job // the rest, in registration order
-	follows *Future[T] // the pending future this one was resolved with (cycle check)
-	x       *extra     // rarely needed parts
+	first   loop.Job  // the first reaction, kept inline: most futures have one
+	x       *extra[T] // what only some futures need
 }
 
-// extra holds what only some futures need, so the common one stays small.
-type extra struct {
-	origin  uintptr  // pc of where the rejection came from
-	rec     *record  // unhandled-rejection bookkeeping
-	release []func() // run when the future settles: stop timers, goroutines
+// extra holds what only some futures need, so that the common one (a value,
+// one reaction) stays at 48 bytes for a word-sized T: on this class of
+// machine an allocation costs 60-100 ns and grows with its size
+// (docs/benchmarks.md), so every word of Future is paid by every future.
+type extra[T any] struct {
+	err     error
+	origin  uintptr    // pc of where the rejection came from
+	rec     *record    // unhandled-rejection bookkeeping
+	release []func()   // run when the future settles: stop timers, goroutines
+	more    []loop.Job // reactions after the first, in registration order
+	follows *Future[T] // the pending future this one was resolved with (cycle check)
+}
+
+// ext returns f's extra part, making it on first use. Loop goroutine only.
+func (f *Future[T]) ext() *extra[T] {
+	if f.x == nil {
+		f.x = &extra[T]{}
+	}
+	return f.x
+}
+
+// error returns f's rejection, nil unless f is rejected.
+func (f *Future[T]) error() error {
+	if f.st != rejected {
+		return nil
+	}
+	return f.x.err
+}
+
+// following returns the pending future f was resolved with, if any.
+func (f *Future[T]) following() *Future[T] {
+	if f.x == nil {
+		return nil
+	}
+	return f.x.follows
 }
 
 // A Promise settles the future it was made with. It is a small value; copy
@@ -51,8 +79,8 @@ type extra struct {
 type Promise[T any] struct{ f *Future[T] }
 
 // New returns a pending future that belongs to l, and the promise that
-// settles it. It costs one allocation (about 100 bytes plus the size of
-// T) and may be called from any goroutine.
+// settles it. It costs one allocation (40 bytes plus the size of T) and
+// may be called from any goroutine.
 func New[T any](l *loop.Loop) (*Future[T], Promise[T]) {
 	f := &Future[T]{l: l}
 	return f, Promise[T]{f}
@@ -71,9 +99,11 @@ func Rejected[T any](l *loop.Loop, err error) *Future[T] {
 	if err == nil {
 		panic("future: Rejected with a nil error")
 	}
-	f := &Future[T]{l: l, st: rejected, err: err}
-	f.x = &extra{origin: callerPC(2)}
-	f.track()
+	f := &Future[T]{l: l, st: rejected}
+	f.x = &extra[T]{err: err, origin: callerPC(2)}
+	if !errors.Is(err, context.Canceled) {
+		f.track()
+	}
 	return f
 }
 
@@ -145,14 +175,23 @@ func (f *Future[T]) settle(v T, err error, pc uintptr) {
 	if f.st != pending {
 		return
 	}
-	f.follows = nil
+	if g := f.following(); g != nil && g.st == pending {
+		// f settles before the future it follows (Cancel, Bind, Timeout).
+		// Futures that follow f may point past it at that pending future
+		// (path splitting, see follow); they take f's outcome and wait for
+		// nothing else now, so forget their chains, or a later Follow
+		// would see a cycle that is not there.
+		f.unfollowFollowers()
+	}
+	if f.x != nil {
+		f.x.follows = nil
+	}
 	if err != nil {
-		f.st, f.err = rejected, err
-		if f.x == nil {
-			f.x = &extra{}
-		}
-		f.x.origin = pc
-		if !f.handled {
+		x := f.ext()
+		f.st, x.err, x.origin = rejected, err, pc
+		// A cancellation is not an error anyone forgot: whoever
+		// cancelled knows (asyncio does not report it either).
+		if !f.handled && !errors.Is(err, context.Canceled) {
 			f.track()
 		}
 	} else {
@@ -168,11 +207,13 @@ func (f *Future[T]) settle(v T, err error, pc uintptr) {
 	if f.first != nil {
 		f.l.MicrotaskJob(f.first)
 		f.first = nil
-		for i, r := range f.more {
-			f.l.MicrotaskJob(r)
-			f.more[i] = nil
+		if f.x != nil {
+			for i, r := range f.x.more {
+				f.l.MicrotaskJob(r)
+				f.x.more[i] = nil
+			}
+			f.x.more = nil
 		}
-		f.more = nil
 	}
 }
 
@@ -189,11 +230,14 @@ func (f *Future[T]) react(r loop.Job) {
 		f.l.MicrotaskJob(r)
 		return
 	}
-	if f.first == nil && len(f.more) == 0 {
+	if f.first == nil {
+		// first is cleared only when f settles, so a pending f with an
+		// empty first has no reactions at all.
 		f.first = r
 		return
 	}
-	f.more = append(f.more, r)
+	x := f.ext()
+	x.more = append(x.more, r)
 }
 
 // reactFrom is react from any goroutine. A registration made off the loop
@@ -230,16 +274,43 @@ func (f *Future[T]) follow(g *Future[T]) {
 				f.settle(*new(T), ErrCycle, callerPC(3))
 				return
 			}
-			n := r.follows
-			if n != nil && n.follows != nil {
-				r.follows = n.follows
+			n := r.following()
+			if n != nil {
+				if nn := n.following(); nn != nil {
+					r.x.follows = nn
+				}
 			}
 			r = n
 		}
-		f.follows = g
+		f.ext().follows = g
 	}
 	f.locked = true
 	g.react(&adoptNode[T]{f: f, src: g})
+}
+
+// unfollowFollowers clears follows on every pending future of f's loop
+// that follows f, directly or through others: the adoptions registered on
+// f, on them, and so on. Loop goroutine only.
+func (f *Future[T]) unfollowFollowers() {
+	stack := []*Future[T]{f}
+	visit := func(j loop.Job) {
+		if a, ok := j.(*adoptNode[T]); ok && !a.remote && a.f != nil && a.f.st == pending && a.f.following() != nil {
+			a.f.x.follows = nil
+			stack = append(stack, a.f)
+		}
+	}
+	for len(stack) > 0 {
+		g := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if g.first != nil {
+			visit(g.first)
+		}
+		if g.x != nil {
+			for _, j := range g.x.more {
+				visit(j)
+			}
+		}
+	}
 }
 
 // adoptNode settles f with src's outcome once src settles.
@@ -253,7 +324,7 @@ func (a *adoptNode[T]) Run() {
 	a.f, a.src = nil, nil
 	pc := src.originPC()
 	if a.remote {
-		v, err := src.value, src.err
+		v, err := src.value, src.error()
 		if f.l.OnLoop() {
 			f.settle(v, err, pc)
 		} else {
@@ -261,7 +332,7 @@ func (a *adoptNode[T]) Run() {
 		}
 		return
 	}
-	f.settle(src.value, src.err, pc)
+	f.settle(src.value, src.error(), pc)
 }
 
 // originPC is where f's rejection came from, 0 if unknown.
@@ -283,7 +354,7 @@ func (f *Future[T]) Result() (T, error, bool) {
 		var zero T
 		return zero, nil, false
 	}
-	return f.value, f.err, true
+	return f.value, f.error(), true
 }
 
 // Cancel rejects f with context.Canceled if it is still pending, even if it
@@ -324,10 +395,8 @@ func (f *Future[T]) onRelease(r func()) {
 			r()
 			return
 		}
-		if f.x == nil {
-			f.x = &extra{}
-		}
-		f.x.release = append(f.x.release, r)
+		x := f.ext()
+		x.release = append(x.release, r)
 	}
 	if f.l.OnLoop() {
 		add()

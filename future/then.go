@@ -14,64 +14,119 @@ var errNilFuture = errors.New("future: FlatMap function returned a nil future")
 // source settles; the derived future is embedded as the first field, so a
 // reaction and the future it settles are one allocation, and the pointer to
 // the future is the pointer to the allocation (runtime.AddCleanup, see
-// unhandled.go, is attached to it).
+// unhandled.go, is attached to it). Each handler shape has its own node
+// type, so a node carries one handler field and Then's node stays at 64
+// bytes for word-sized values.
 //
-// A handler's panic is recovered inside the frame that called it, so the
-// error keeps the stack of the panic (recovered further out, the stack
-// would be gone), and becomes the derived future's rejection: a panic is an
+// A handler's panic becomes the derived future's rejection: a panic is an
 // error of the computation the future stands for, and nobody else could
-// handle it. runtime.Goexit is not stopped: it ends the loop's goroutine as
-// a task's would (docs/loop.md).
+// handle it. The reactions are loop.Recoverers: the loop recovers the panic
+// in the frame below Run, where the stack of the panic is still there, and
+// hands it to Recover, so no reaction pays for a deferred recover of its
+// own (about 8 ns each here). runtime.Goexit is not stopped: it ends the
+// loop's goroutine as a task's would (docs/loop.md).
 
-// mapNode settles a Future[U] from a Future[T]'s value; errors pass through.
+// thenNode settles a Future[U] with h(v); errors pass through.
+type thenNode[T, U any] struct {
+	Future[U]
+	src *Future[T]
+	h   func(T) (U, error)
+}
+
+func (n *thenNode[T, U]) Run() {
+	src := n.src
+	n.src = nil
+	if n.st != pending || src.st == rejected {
+		n.h = nil
+		n.pass(src) // a cancelled n ignores it
+		return
+	}
+	u, err := n.h(src.value) // a panic goes to Recover, h still set
+	var pc uintptr
+	if err != nil {
+		pc = funcPC(n.h)
+	}
+	n.h = nil
+	n.settle(u, err, pc)
+}
+
+func (n *thenNode[T, U]) Recover(err error) {
+	pc := funcPC(n.h)
+	n.h = nil
+	n.settle(*new(U), err, pc)
+}
+
+// mapNode settles a Future[U] with h(v); errors pass through.
 type mapNode[T, U any] struct {
 	Future[U]
-	src  *Future[T]
-	then func(T) (U, error)
-	mapf func(T) U
-	flat func(T) *Future[U]
+	src *Future[T]
+	h   func(T) U
 }
 
 func (n *mapNode[T, U]) Run() {
-	src, then, mapf, flat := n.src, n.then, n.mapf, n.flat
-	n.src, n.then, n.mapf, n.flat = nil, nil, nil, nil
-	if n.st != pending {
-		return // cancelled while it waited
-	}
-	if src.st == rejected {
-		var zero U
-		n.settle(zero, src.err, src.originPC())
+	src := n.src
+	n.src = nil
+	if n.st != pending || src.st == rejected {
+		n.h = nil
+		n.pass(src)
 		return
 	}
-	var (
-		u   U
-		err error
-		h   any
-	)
-	switch {
-	case then != nil:
-		h = then
-		u, err = call1(then, src.value)
-	case mapf != nil:
-		h = mapf
-		u, err = call2(mapf, src.value)
-	default:
-		var g *Future[U]
-		if g, err = call2(flat, src.value); err == nil {
-			if g == nil {
-				err = errNilFuture
-			} else {
-				n.follow(g)
-				return
-			}
-		}
-		h = flat
+	u := n.h(src.value)
+	n.h = nil
+	n.settle(u, nil, 0)
+}
+
+func (n *mapNode[T, U]) Recover(err error) {
+	pc := funcPC(n.h)
+	n.h = nil
+	n.settle(*new(U), err, pc)
+}
+
+// flatNode makes a Future[U] follow h(v); errors pass through.
+type flatNode[T, U any] struct {
+	Future[U]
+	src *Future[T]
+	h   func(T) *Future[U]
+}
+
+func (n *flatNode[T, U]) Run() {
+	src := n.src
+	n.src = nil
+	if n.st != pending || src.st == rejected {
+		n.h = nil
+		n.pass(src)
+		return
 	}
-	var pc uintptr
-	if err != nil {
-		pc = funcPC(h)
+	g := n.h(src.value)
+	if g == nil {
+		pc := funcPC(n.h)
+		n.h = nil
+		n.settle(*new(U), errNilFuture, pc)
+		return
 	}
-	n.settle(u, err, pc)
+	n.h = nil
+	n.follow(g)
+}
+
+func (n *flatNode[T, U]) Recover(err error) {
+	pc := funcPC(n.h)
+	n.h = nil
+	n.settle(*new(U), err, pc)
+}
+
+// pass settles f with src's rejection, if src is rejected and f pending.
+func (f *Future[U]) pass(src interface{ rejection() (error, uintptr) }) {
+	if err, pc := src.rejection(); err != nil {
+		f.settle(*new(U), err, pc)
+	}
+}
+
+// rejection returns f's error and its origin, or nil.
+func (f *Future[T]) rejection() (error, uintptr) {
+	if f.st != rejected {
+		return nil, 0
+	}
+	return f.x.err, f.x.origin
 }
 
 // sameNode settles a Future[T] from a Future[T]: the two-handler Then,
@@ -82,6 +137,7 @@ type sameNode[T any] struct {
 	onValue func(T) (T, error)
 	onError func(error) (T, error)
 	fin     func()
+	running any // the handler running, for Recover
 }
 
 func (n *sameNode[T]) Run() {
@@ -90,23 +146,30 @@ func (n *sameNode[T]) Run() {
 	if n.st != pending {
 		return
 	}
-	v, err, pc := src.value, src.err, src.originPC()
+	v, err, pc := src.value, src.error(), src.originPC()
 	switch {
 	case fin != nil:
-		if ferr := call0(fin); ferr != nil {
-			var zero T
-			v, err, pc = zero, ferr, funcPC(fin)
-		}
+		n.running = fin
+		fin()
 	case err == nil && onValue != nil:
-		if v, err = call1(onValue, v); err != nil {
+		n.running = onValue
+		if v, err = onValue(v); err != nil {
 			pc = funcPC(onValue)
 		}
 	case err != nil && onError != nil:
-		if v, err = call1(onError, err); err != nil {
+		n.running = onError
+		if v, err = onError(err); err != nil {
 			pc = funcPC(onError)
 		}
 	}
+	n.running = nil
 	n.settle(v, err, pc)
+}
+
+func (n *sameNode[T]) Recover(err error) {
+	pc := funcPC(n.running)
+	n.running = nil
+	n.settle(*new(T), err, pc)
 }
 
 // cbNode calls a func with the outcome; nothing derives from it.
@@ -116,39 +179,20 @@ type cbNode[T any] struct {
 }
 
 func (n *cbNode[T]) Run() {
-	src, fn := n.src, n.fn
+	n.fn(n.src.value, n.src.error())
 	n.src, n.fn = nil, nil
-	if err := callCB(fn, src.value, src.err); err != nil {
-		// There is no future to carry the panic: report it as a rejection
-		// nobody handled, rather than stop the loop and every other
-		// reaction with it.
-		report(src.l, err, funcPC(fn))
-	}
 }
 
-// call1 calls h, turning a panic into an error with the panic's stack.
-func call1[A, R any](h func(A) (R, error), a A) (r R, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			rec := panics.NewRecovered(1, v)
-			err = rec.AsError()
-		}
-	}()
-	return h(a)
+// Recover reports the panic as a rejection nobody handled, rather than
+// stop the loop and every other reaction with it: there is no future to
+// carry it.
+func (n *cbNode[T]) Recover(err error) {
+	l, pc := n.src.l, funcPC(n.fn)
+	n.src, n.fn = nil, nil
+	report(l, err, pc)
 }
 
-// call2 is call1 for a handler without an error result.
-func call2[A, R any](h func(A) R, a A) (r R, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			rec := panics.NewRecovered(1, v)
-			err = rec.AsError()
-		}
-	}()
-	return h(a), nil
-}
-
-// call0 is call1 for a func of no arguments and results.
+// call0 is call2 for a func of no arguments and results.
 func call0(h func()) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -160,16 +204,17 @@ func call0(h func()) (err error) {
 	return nil
 }
 
-// callCB is call1 for an OnSettled func.
-func callCB[T any](h func(T, error), v T, e error) (err error) {
+// call2 calls h, turning a panic into an error with the panic's stack:
+// for user code that runs outside a reaction (Retry's attempts and
+// Retryable, FromCallback's start), where no loop.Recoverer catches it.
+func call2[A, R any](h func(A) R, a A) (r R, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			rec := panics.NewRecovered(1, v)
 			err = rec.AsError()
 		}
 	}()
-	h(v, e)
-	return nil
+	return h(a), nil
 }
 
 // funcPC is the entry of the func in h, the origin of its rejection, plus
@@ -185,13 +230,13 @@ func funcPC(h any) uintptr { return reflect.ValueOf(h).Pointer() + 1 }
 // this call or the call that settles f.
 //
 // Then is safe from any goroutine and costs one allocation (the reaction
-// and the future it settles are one object); with New and a Resolve, the
-// whole round costs about 60 ns on the loop (docs/benchmarks.md).
+// and the future it settles are one object, 64 bytes for word-sized
+// values); see the package documentation for measured costs.
 func Then[T, U any](f *Future[T], h func(T) (U, error)) *Future[U] {
 	if h == nil {
 		panic("future: Then with a nil func")
 	}
-	n := &mapNode[T, U]{Future: Future[U]{l: f.l}, src: f, then: h}
+	n := &thenNode[T, U]{Future: Future[U]{l: f.l}, src: f, h: h}
 	f.reactFrom(n)
 	return &n.Future
 }
@@ -201,7 +246,7 @@ func Map[T, U any](f *Future[T], h func(T) U) *Future[U] {
 	if h == nil {
 		panic("future: Map with a nil func")
 	}
-	n := &mapNode[T, U]{Future: Future[U]{l: f.l}, src: f, mapf: h}
+	n := &mapNode[T, U]{Future: Future[U]{l: f.l}, src: f, h: h}
 	f.reactFrom(n)
 	return &n.Future
 }
@@ -213,7 +258,7 @@ func FlatMap[T, U any](f *Future[T], h func(T) *Future[U]) *Future[U] {
 	if h == nil {
 		panic("future: FlatMap with a nil func")
 	}
-	n := &mapNode[T, U]{Future: Future[U]{l: f.l}, src: f, flat: h}
+	n := &flatNode[T, U]{Future: Future[U]{l: f.l}, src: f, h: h}
 	f.reactFrom(n)
 	return &n.Future
 }

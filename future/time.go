@@ -63,7 +63,8 @@ type Backoff struct {
 	// jitter", 0 none.
 	Jitter float64
 	// Retryable says whether an error is worth another attempt; nil
-	// retries every error but context.Canceled.
+	// retries every error but context.Canceled. It runs on the loop; if
+	// it panics, Retry gives up with the error and the panic.
 	Retryable func(error) bool
 	// Rand draws the jitter; nil uses math/rand/v2's global source. Give a
 	// seeded one for runs that repeat.
@@ -140,7 +141,15 @@ func Retry[T any](l *loop.Loop, b Backoff, attempt func(n int) *Future[T]) *Futu
 			out.settle(v, nil, 0)
 			return
 		}
-		if n >= limit || !b.retryable(err) {
+		if n >= limit {
+			out.settle(*new(T), fmt.Errorf("future: gave up after %d attempts: %w", n, err), 0)
+			return
+		}
+		// Retryable is user code on the loop: a panic gives up, with it.
+		if retry, perr := call2(b.retryable, err); perr != nil || !retry {
+			if perr != nil {
+				err = fmt.Errorf("%w (Backoff.Retryable panicked: %w)", err, perr)
+			}
 			out.settle(*new(T), fmt.Errorf("future: gave up after %d attempts: %w", n, err), 0)
 			return
 		}
@@ -157,6 +166,12 @@ func Retry[T any](l *loop.Loop, b Backoff, attempt func(n int) *Future[T]) *Futu
 		}
 		if err != nil {
 			settled(0, *new(T), err)
+			return
+		}
+		if out.st != pending {
+			// attempt cancelled the result while it ran: f is the attempt
+			// in flight, and nothing will wait for it.
+			f.Cancel()
 			return
 		}
 		cur = f

@@ -36,7 +36,8 @@ var hook atomic.Pointer[func(Unhandled)]
 // gone; it must not block. Safe from any goroutine.
 //
 // A rejected future counts as unhandled when it is collected, or its loop
-// closes, without anything having observed it. Like Node's and unlike a
+// closes, without anything having observed it. Rejections with
+// context.Canceled (errors.Is) are not reported: whoever cancelled knows. Like Node's and unlike a
 // plain Go error, a future cannot make you check it; this hook is where a
 // forgotten error ends up instead of vanishing.
 func SetUnhandledHook(h func(Unhandled)) (previous func(Unhandled)) {
@@ -53,10 +54,20 @@ func SetUnhandledHook(h func(Unhandled)) (previous func(Unhandled)) {
 }
 
 func deliver(u Unhandled) {
-	if h := hook.Load(); h != nil {
-		(*h)(u)
+	h := hook.Load()
+	if h == nil {
+		logUnhandled(u)
 		return
 	}
+	// The hook runs on a loop, a closing goroutine or the runtime's
+	// cleanup goroutine: a panic there must not take any of them down.
+	if err := call0(func() { (*h)(u) }); err != nil {
+		log.Printf("weft/future: unhandled-rejection hook panicked: %v", err)
+		logUnhandled(u)
+	}
+}
+
+func logUnhandled(u Unhandled) {
 	log.Printf("weft/future: unhandled rejection (%s): %v (from %s)", u.When, u.Err, u.Origin)
 }
 
@@ -101,6 +112,12 @@ func (ls *loopState) remove(r *record) {
 	ls.mu.Unlock()
 }
 
+func (ls *loopState) unlive(r *liveRes) {
+	ls.mu.Lock()
+	delete(ls.live, r)
+	ls.mu.Unlock()
+}
+
 var states sync.Map // *loop.Loop -> *loopState
 
 // stateOf returns l's state, making it (and its close hook) the first time.
@@ -140,7 +157,7 @@ func stateOf(l *loop.Loop) *loopState {
 // first. Only rejections without a handler pay for this.
 func (f *Future[T]) track() {
 	ls := stateOf(f.l)
-	r := &record{err: f.err, origin: f.originPC(), l: f.l, ls: ls}
+	r := &record{err: f.error(), origin: f.originPC(), l: f.l, ls: ls}
 	ls.mu.Lock()
 	ls.records[r] = struct{}{}
 	ls.mu.Unlock()

@@ -77,6 +77,8 @@ type Loop struct {
 	runTimerFn func(func())
 	dispatchFn func(poller.Handler, poller.Events)
 
+	runningJob Job // the microtask job being run, for recoverMicrotask
+
 	local localStats
 }
 
@@ -502,7 +504,13 @@ func (l *Loop) recoverTask() {
 	if v == nil {
 		return
 	}
-	r := panics.NewRecovered(1, v)
+	l.handlePanic(v)
+}
+
+// handlePanic applies the panic policy to v, recovered by a deferred
+// function that called it directly (the stack of the panic is still there).
+func (l *Loop) handlePanic(v any) {
+	r := panics.NewRecovered(2, v)
 	err := r.AsError()
 	if l.onPanic != nil {
 		l.onPanic(err)
@@ -531,7 +539,7 @@ func (l *Loop) drainMicrotasks() bool {
 // the common case pays for one defer per drain rather than one per
 // microtask. It returns how many it started, the one that panicked included.
 func (l *Loop) runMicrotasks(budget int) (n int) {
-	defer l.recoverTask()
+	defer l.recoverMicrotask()
 	for n < budget && l.micro.Len() > 0 {
 		j := l.micro.Pop()
 		n++
@@ -539,10 +547,29 @@ func (l *Loop) runMicrotasks(budget int) (n int) {
 		if f, ok := j.(funcJob); ok {
 			f()
 		} else {
+			l.runningJob = j
 			j.Run()
 		}
 	}
+	l.runningJob = nil
 	return n
+}
+
+// recoverMicrotask is recoverTask for runMicrotasks: a panicking job that
+// is a Recoverer gets its own panic, anything else gets the loop's policy.
+func (l *Loop) recoverMicrotask() {
+	j := l.runningJob
+	l.runningJob = nil
+	v := recover()
+	if v == nil {
+		return
+	}
+	if r, ok := j.(Recoverer); ok {
+		rec := panics.NewRecovered(1, v)
+		r.Recover(rec.AsError())
+		return
+	}
+	l.handlePanic(v)
 }
 
 // poll waits for I/O. It does not block when there is work left or the loop

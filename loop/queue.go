@@ -5,6 +5,17 @@ package loop
 // MicrotaskJob or ScheduleJob without allocating a closure.
 type Job interface{ Run() }
 
+// A Recoverer is a microtask Job that takes care of its own panics: when
+// its Run panics, the loop recovers (in the frame below Run, so the stack
+// of the panic is kept) and calls Recover with the panic as an error
+// (*panics.ErrRecovered) instead of applying its panic policy; the drain
+// goes on. A future's reaction rejects its future this way, which spares
+// every reaction a deferred recover of its own. Recover must not panic.
+type Recoverer interface {
+	Job
+	Recover(err error)
+}
+
 // funcJob lets a func travel through a job queue. Funcs are pointer-shaped,
 // so converting one to a Job allocates nothing.
 type funcJob func()

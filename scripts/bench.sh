@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the foundation's benchmarks, each beside its plain-Go baseline, and
-# compares them with benchstat (one column per implementation). The machine
-# is shared and noisy: -count=6 runs alternate between benchmarks, and
-# benchstat reports medians with their spread.
+# Runs the foundation's and the futures' benchmarks, each beside its
+# plain-Go baseline (the futures also beside Node, scripts/node_await.js,
+# when node is installed), and compares them with benchstat (one column per
+# implementation). The machine is shared and noisy: -count=6 runs alternate
+# between benchmarks, and benchstat reports medians with their spread.
 #
 #   scripts/bench.sh [outdir]     # default: bench-out/
 set -euo pipefail
@@ -22,6 +23,18 @@ echo "== offload pool: weft, go per task, fixed channel workers"
 go test -run '^$' -bench . -benchmem -count="$count" ./internal/offload/ | tee "$out/offload.txt"
 echo "== poller"
 go test -run '^$' -bench . -benchmem -count="$count" ./netpoll/poller/ | tee "$out/poller.txt"
+echo "== future: create+settle+react, All of 1,000, a chain of 1,000, remote settle; Node beside"
+# One round is every future benchmark once, then the Node script once, so
+# that weft, the channel baselines and Node alternate through the noise.
+go test -c -o "$out/future.test" ./future/
+: >"$out/future.txt"
+: >"$out/node.txt"
+for _ in $(seq "$count"); do
+	"$out/future.test" -test.run '^$' -test.bench 'Future_' -test.benchmem -test.count=1 | tee -a "$out/future.txt"
+	if command -v node >/dev/null; then
+		node scripts/node_await.js | tee -a "$out/node.txt"
+	fi
+done
 
 echo
 echo "== summaries"
@@ -34,3 +47,7 @@ else
 fi
 benchstat -col /impl "$out/offload.txt"
 benchstat "$out/poller.txt"
+benchstat -col /impl "$out/future.txt"
+if [ -s "$out/node.txt" ]; then
+	benchstat "$out/node.txt"
+fi

@@ -17,6 +17,9 @@ func Start(t testing.TB, opts ...loop.Option) *loop.Loop {
 	}
 	runErr := make(chan error, 1)
 	go func() { runErr <- l.Run() }()
+	// Wait until Run has started: a test that ends before it would have
+	// Close win the race, and Run return ErrClosed.
+	On(t, l, func() {})
 	t.Cleanup(func() {
 		if err := l.Close(); err != nil {
 			t.Errorf("loop Close: %v", err)
