@@ -549,9 +549,9 @@ func (l *Loop) runMicrotasks(budget int) (n int) {
 		} else {
 			l.runningJob = j
 			j.Run()
+			l.runningJob = nil
 		}
 	}
-	l.runningJob = nil
 	return n
 }
 

@@ -3,10 +3,14 @@
 package loop_test
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sourcegraph/conc/panics"
 
 	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/loop"
@@ -112,6 +116,76 @@ func TestJobsKeepFIFOWithFuncs(t *testing.T) {
 	want := []string{"micro 1", "micro job 2", "micro 3", "job 1", "func 2", "job 3"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("order %q, want %q", got, want)
+	}
+}
+
+// recoverJob is a Recoverer that panics when told to.
+type recoverJob struct {
+	name  string
+	boom  bool
+	log   *[]string
+	stack string
+}
+
+func (j *recoverJob) Run() {
+	*j.log = append(*j.log, j.name)
+	if j.boom {
+		explodeInRecoverJob()
+	}
+}
+
+func (j *recoverJob) Recover(err error) {
+	var rec *panics.ErrRecovered
+	if errors.As(err, &rec) {
+		j.stack = string(rec.Stack)
+	}
+	*j.log = append(*j.log, "recovered "+j.name)
+}
+
+func explodeInRecoverJob() { panic("boom") }
+
+// TestRecovererGetsItsOwnPanic checks that a panicking Recoverer microtask
+// gets its panic, with the stack of the panic, that the loop's panic
+// policy is not applied (Run would return it), and that the drain goes on.
+func TestRecovererGetsItsOwnPanic(t *testing.T) {
+	l := looptest.Start(t) // fails the test if Run returns a panic
+	var log []string
+	bad := &recoverJob{name: "bad", boom: true, log: &log}
+	looptest.On(t, l, func() {
+		l.MicrotaskJob(&recoverJob{name: "first", log: &log})
+		l.MicrotaskJob(bad)
+		l.Microtask(func() { log = append(log, "func after") })
+		l.MicrotaskJob(&recoverJob{name: "job after", log: &log})
+	})
+	looptest.On(t, l, func() {})
+	want := []string{"first", "bad", "recovered bad", "func after", "job after"}
+	defer func() {
+		if !slices.Equal(log, want) {
+			t.Fatalf("ran %q, want %q", log, want)
+		}
+	}()
+	if !strings.Contains(bad.stack, "explodeInRecoverJob") {
+		t.Fatalf("the recovered stack lacks the panicking function:\n%s", bad.stack)
+	}
+}
+
+// TestPanicAfterARecovererGoesToThePolicy checks that a plain func that
+// panics after a Recoverer ran is not handed to that Recoverer.
+func TestPanicAfterARecovererGoesToThePolicy(t *testing.T) {
+	var got []error
+	l := looptest.Start(t, loop.WithPanicHandler(func(err error) { got = append(got, err) }))
+	var log []string
+	ok := &recoverJob{name: "ok", log: &log}
+	looptest.On(t, l, func() {
+		l.MicrotaskJob(ok)
+		l.Microtask(func() { panic("plain") })
+	})
+	looptest.On(t, l, func() {})
+	if len(got) != 1 || !strings.Contains(got[0].Error(), "plain") {
+		t.Fatalf("panic handler got %v, want the plain func's panic", got)
+	}
+	if !slices.Equal(log, []string{"ok"}) {
+		t.Fatalf("ran %q, want only ok (not recovered)", log)
 	}
 }
 
