@@ -41,7 +41,10 @@ func TestOnLoop(t *testing.T) {
 		mu.Unlock()
 	}
 	fds := make([]int, 2)
-	if err := unix.Pipe2(fds, unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+	if err := unix.Pipe(fds); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.SetNonblock(fds[0], true); err != nil {
 		t.Fatal(err)
 	}
 	defer unix.Close(fds[0])
