@@ -100,7 +100,7 @@ func checkInputs[T any](fs []*Future[T]) []*Future[T] {
 // allocations plus one per 64 bytes of the inputs' nodes.
 func All[T any](l *loop.Loop, fs []*Future[T], opts ...Option) *Future[[]T] {
 	fs, c := checkInputs(fs), configure(opts)
-	out, _ := New[[]T](l)
+	out := newFuture[[]T](l)
 	on(l, func() {
 		values := make([]T, len(fs))
 		left := len(fs)
@@ -127,7 +127,7 @@ func All[T any](l *loop.Loop, fs []*Future[T], opts ...Option) *Future[[]T] {
 // (unless cancelled). Safe from any goroutine.
 func AllSettled[T any](l *loop.Loop, fs []*Future[T]) *Future[[]Result[T]] {
 	fs = checkInputs(fs)
-	out, _ := New[[]Result[T]](l)
+	out := newFuture[[]Result[T]](l)
 	on(l, func() {
 		results := make([]Result[T], len(fs))
 		left := len(fs)
@@ -151,7 +151,7 @@ func AllSettled[T any](l *loop.Loop, fs []*Future[T]) *Future[[]Result[T]] {
 // Safe from any goroutine.
 func Any[T any](l *loop.Loop, fs []*Future[T], opts ...Option) *Future[T] {
 	fs, c := checkInputs(fs), configure(opts)
-	out, _ := New[T](l)
+	out := newFuture[T](l)
 	on(l, func() {
 		errs := make([]error, len(fs))
 		left := len(fs)
@@ -179,7 +179,7 @@ func Any[T any](l *loop.Loop, fs []*Future[T], opts ...Option) *Future[T] {
 // An empty list rejects it with ErrEmpty. Safe from any goroutine.
 func Race[T any](l *loop.Loop, fs []*Future[T], opts ...Option) *Future[T] {
 	fs, c := checkInputs(fs), configure(opts)
-	out, _ := New[T](l)
+	out := newFuture[T](l)
 	on(l, func() {
 		if len(fs) == 0 {
 			var zero T

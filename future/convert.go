@@ -142,7 +142,7 @@ func Offload[T any](l *loop.Loop, fn func(ctx context.Context) (T, error)) *Futu
 	if fn == nil {
 		panic("future: Offload with a nil func")
 	}
-	f, _ := New[T](l)
+	f, _ := New[T](l) // held: the work may come back at any time
 	ctx, cancel := context.WithCancel(context.Background())
 	f.hold(cancel)
 	var (

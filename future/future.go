@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 
+	"github.com/weftio/weft/internal/loopctl"
 	"github.com/weftio/weft/loop"
 )
 
@@ -30,6 +31,7 @@ type Future[T any] struct {
 	st      state
 	locked  bool // resolved with a pending future: later settles are ignored
 	handled bool // a reaction was attached: a rejection is not "unhandled"
+	held    bool // counted in the loop's holds until settled (see New)
 	value   T
 	first   loop.Job  // the first reaction, kept inline: most futures have one
 	x       *extra[T] // what only some futures need
@@ -81,10 +83,26 @@ type Promise[T any] struct{ f *Future[T] }
 // New returns a pending future that belongs to l, and the promise that
 // settles it. It costs one allocation (40 bytes plus the size of T) and
 // may be called from any goroutine.
+//
+// Until it settles, the future counts as something that may still wake
+// l (the promise may be in any goroutine's hands), so the fiber runtime
+// does not report a deadlock while one is pending. A promise dropped
+// without settling its future therefore keeps that check from firing for
+// l, never the other way round.
 func New[T any](l *loop.Loop) (*Future[T], Promise[T]) {
-	f := &Future[T]{l: l}
+	f := &Future[T]{l: l, held: true}
+	if l.OnLoop() {
+		loopctl.Hold(l, 1)
+	} else {
+		loopctl.HoldRemote(l, 1)
+	}
 	return f, Promise[T]{f}
 }
+
+// newFuture returns a pending future of l for this package's own use: it
+// is settled by code of this package (a combinator, a timer, a reaction),
+// so it is not counted as a hold on l.
+func newFuture[T any](l *loop.Loop) *Future[T] { return &Future[T]{l: l} }
 
 // Resolved returns a future of l already fulfilled with v. Safe from any
 // goroutine.
@@ -174,6 +192,10 @@ func (f *Future[T]) resolve(v T, err error, pc uintptr) {
 func (f *Future[T]) settle(v T, err error, pc uintptr) {
 	if f.st != pending {
 		return
+	}
+	if f.held {
+		f.held = false
+		loopctl.Hold(f.l, -1)
 	}
 	if g := f.following(); g != nil && g.st == pending {
 		// f settles before the future it follows (Cancel, Bind, Timeout).
@@ -382,8 +404,13 @@ func (f *Future[T]) Bind(ctx context.Context) *Future[T] {
 	if ctx.Done() == nil {
 		return f // never cancelled
 	}
+	// Held while bound: the context can wake the loop from outside.
+	loopctl.HoldRemote(f.l, 1)
 	stop := context.AfterFunc(ctx, func() { f.cancelFrom(ctx.Err()) })
-	f.onRelease(func() { stop() })
+	f.onRelease(func() {
+		stop()
+		loopctl.HoldRemote(f.l, -1)
+	})
 	return f
 }
 

@@ -16,7 +16,7 @@ import (
 // clock (virtual time included). Cancelling it stops its timer. Safe from
 // any goroutine; it costs a loop timer, about 60 ns.
 func Delay[T any](l *loop.Loop, d time.Duration, v T) *Future[T] {
-	f, _ := New[T](l)
+	f := newFuture[T](l)
 	on(l, func() {
 		t := l.AfterFunc(d, func() { f.settle(v, nil, 0) })
 		f.onRelease(func() { t.Stop() })
@@ -32,7 +32,7 @@ func Delay[T any](l *loop.Loop, d time.Duration, v T) *Future[T] {
 func Timeout[T any](f *Future[T], d time.Duration, opts ...Option) *Future[T] {
 	c := configure(opts)
 	l := f.l
-	out, _ := New[T](l)
+	out := newFuture[T](l)
 	on(l, func() {
 		t := l.AfterFunc(d, func() { out.settle(*new(T), ErrTimeout, 0) })
 		out.onRelease(func() { t.Stop() })
@@ -124,7 +124,7 @@ func Retry[T any](l *loop.Loop, b Backoff, attempt func(n int) *Future[T]) *Futu
 	if attempt == nil {
 		panic("future: Retry with a nil func")
 	}
-	out, _ := New[T](l)
+	out := newFuture[T](l)
 	var (
 		n     int
 		cur   *Future[T]

@@ -11,6 +11,7 @@ import (
 	"github.com/sourcegraph/conc/panics"
 
 	"github.com/weftio/weft/internal/gid"
+	"github.com/weftio/weft/internal/loopctl"
 	"github.com/weftio/weft/netpoll/poller"
 	"github.com/weftio/weft/timer"
 )
@@ -78,6 +79,10 @@ type Loop struct {
 	dispatchFn func(poller.Handler, poller.Events)
 
 	runningJob Job // the microtask job being run, for recoverMicrotask
+
+	holds       int                // loopctl.Hold, on the loop
+	remoteHolds atomic.Int64       // loopctl.HoldRemote, from anywhere
+	stuckHook   func() (goOn bool) // loopctl.SetStuckHook
 
 	local localStats
 }
@@ -199,6 +204,25 @@ func (l *Loop) runCloseHooks() {
 			f() // a hook may add another; the loop above runs it too
 		}
 	}
+}
+
+func init() {
+	loopctl.HandOff = func(l any, id uintptr) {
+		ll := l.(*Loop)
+		if !ll.OnLoop() {
+			panic("loop: hand-off by a goroutine that does not own the loop")
+		}
+		ll.owner.Store(id)
+	}
+	loopctl.SetStuckHook = func(l any, f func() bool) { l.(*Loop).stuckHook = f }
+	loopctl.Hold = func(l any, n int) { l.(*Loop).holds += n }
+	loopctl.HoldRemote = func(l any, n int) { l.(*Loop).remoteHolds.Add(int64(n)) }
+}
+
+// stuck reports whether nothing could ever wake the loop from a blocking
+// poll: no timer (checked by the caller), no fd, no hold, no posted task.
+func (l *Loop) stuck() bool {
+	return l.fds == 0 && l.holds+int(l.remoteHolds.Load()) == 0 && l.inboxN.Load() == 0
 }
 
 // OnLoop reports whether the caller is the goroutine running the loop's code
@@ -594,6 +618,8 @@ func (l *Loop) poll() {
 			}
 			return
 		}
+	} else if l.stuckHook != nil && l.stuck() && l.stuckHook() {
+		return
 	}
 	if timeout != 0 {
 		// Before parking in the poller (and making the next Post pay for

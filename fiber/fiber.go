@@ -1,0 +1,248 @@
+package fiber
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/weftio/weft/future"
+	"github.com/weftio/weft/internal/gid"
+	"github.com/weftio/weft/internal/loopctl"
+	"github.com/weftio/weft/loop"
+)
+
+// Run makes a loop, runs main on it as the first fiber, and returns once
+// main and every fiber started after it are done, with main's error. The
+// loop runs on the calling goroutine and is closed before Run returns;
+// opts configure it (loop.WithVirtualTime, for one).
+//
+// Run returns a *DeadlockError instead of hanging when every fiber is
+// parked and nothing can wake them: no timer, no I/O, no pending promise,
+// no Blocking call, no Post on the way, and ctx cannot be cancelled. A
+// panic in main is returned as an error carrying its stack
+// (*panics.ErrRecovered); a panic in another fiber rejects its future.
+//
+// If a fiber calls runtime.Goexit (testing.T.FailNow does), the fiber
+// ends, its deferred calls run, every other fiber is killed (unwound,
+// their deferred calls run) and the goroutine that called Run exits as
+// Goexit demands: in a test, t.FailNow inside a fiber ends the test as it
+// would outside.
+func Run(ctx context.Context, main func(ctx context.Context) error, opts ...loop.Option) error {
+	if main == nil {
+		panic("fiber: Run with a nil func")
+	}
+	l, err := loop.New(opts...)
+	if err != nil {
+		return err
+	}
+	s := newSched(l)
+	s.loopGid = gid.Current()
+	var result error
+	loopctl.SetStuckHook(l, func() bool {
+		return s.stuck(func(err error) {
+			result = err
+			l.Stop()
+		})
+	})
+	s.onIdle = l.Stop
+	killed := 0
+	l.OnClose(func() { killed = s.kill() })
+	if ctx.Done() != nil {
+		// Run's context can wake fibers from outside: while it may, the
+		// loop is never stuck.
+		loopctl.HoldRemote(l, 1)
+		defer context.AfterFunc(ctx, func() { loopctl.HoldRemote(l, -1) })()
+	}
+	_ = l.Post(func() {
+		s.spawn(ctx, funcPC(main), func(fb *fiber) {
+			result = call(func() error { return main(fb) })
+		})
+	})
+	runErr := l.Run()
+	closeErr := l.Close()
+	switch {
+	case runErr != nil:
+		return runErr
+	case closeErr != nil:
+		return closeErr
+	case killed > 0 && result == nil:
+		return fmt.Errorf("fiber: %d fibers were still alive when the loop stopped and were killed", killed)
+	}
+	return result
+}
+
+// call runs fn and turns a panic into an error with the stack of the
+// panic, recovered in the fiber's own frame (on the loop side the stack
+// would be gone).
+func call(fn func() error) (err error) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		if v := recover(); v != nil {
+			if v == errKilled { //nolint: a sentinel value
+				panic(v)
+			}
+			err = recovered(v)
+		}
+	}()
+	err = fn()
+	returned = true
+	return err
+}
+
+func funcPC(fn any) uintptr { return reflect.ValueOf(fn).Pointer() }
+
+// current returns the fiber ctx belongs to, and panics unless the caller
+// is that fiber, running now: a fiber-facing call from any other goroutine
+// would switch coroutines it does not own and hang the loop, so it must
+// fail loudly instead. The check costs a context lookup and about 3 ns.
+func current(ctx context.Context, op string) *fiber {
+	fb, ok := ctx.(*fiber)
+	if !ok {
+		fb, _ = ctx.Value(fiberKey{}).(*fiber)
+	}
+	if fb == nil {
+		panic("fiber: " + op + " with a context that belongs to no fiber")
+	}
+	if !fb.s.l.OnLoop() || fb.s.running != fb {
+		panic("fiber: " + op + " called outside the fiber that owns the context (from another goroutine, task or fiber)")
+	}
+	return fb
+}
+
+// parkCtx parks fb until woken or ctx is done, and returns ctx's error in
+// the second case.
+func (fb *fiber) parkCtx(ctx context.Context, what string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ctx.Done() == nil {
+		return fb.park(what)
+	}
+	l := fb.s.l
+	if ctx == context.Context(fb) {
+		// The fiber's own context: one registration for its whole life.
+		if fb.ctxStop == nil {
+			fb.ctxStop = context.AfterFunc(fb.Context, func() {
+				_ = l.Post(func() { fb.wake(fb.seq, fb.Context.Err()) })
+			})
+		}
+		return fb.park(what)
+	}
+	seq := fb.seq + 1
+	// A context of its own can wake the loop from outside while it waits.
+	loopctl.Hold(l, 1)
+	stop := context.AfterFunc(ctx, func() {
+		_ = l.Post(func() { fb.wake(seq, ctx.Err()) })
+	})
+	err := fb.park(what)
+	stop()
+	loopctl.Hold(l, -1)
+	return err
+}
+
+// Go starts fn as a new fiber on the calling fiber's loop and returns the
+// future of its results. The new fiber's context is ctx (it is cancelled
+// when ctx is); fn runs after the caller parks or yields, never inside
+// Go. A panic in fn rejects the future with the panic and its stack. Only
+// a fiber may call Go. It costs about three allocations; finished fibers'
+// coroutines are reused, so it starts no goroutine once the loop has run
+// as many fibers at once before.
+func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *future.Future[T] {
+	if fn == nil {
+		panic("fiber: Go with a nil func")
+	}
+	parent := current(ctx, "Go")
+	f, p := future.New[T](parent.s.l)
+	parent.s.spawn(ctx, funcPC(fn), func(fb *fiber) {
+		var v T
+		err := call(func() (err error) { v, err = fn(fb); return err })
+		p.Settle(v, err)
+	})
+	return f
+}
+
+// Await parks the calling fiber until f settles and returns its value and
+// error, or returns ctx's error if ctx is done first (f goes on). A future
+// already settled returns at once, without parking. f may belong to
+// another loop. Only a fiber may call Await.
+func Await[T any](ctx context.Context, f *future.Future[T]) (T, error) {
+	fb := current(ctx, "Await")
+	l := fb.s.l
+	if f.Loop() == l {
+		if v, err, ok := f.Result(); ok {
+			if err != nil {
+				f.OnSettled(func(T, error) {}) // observed: not an unhandled rejection
+			}
+			return v, err
+		}
+	}
+	var (
+		v    T
+		ferr error
+		seq  = fb.seq + 1
+	)
+	f.OnSettled(func(x T, err error) {
+		wake := func() {
+			if fb.wake(seq, nil) {
+				v, ferr = x, err
+			}
+		}
+		if l.OnLoop() {
+			wake()
+		} else {
+			_ = l.Post(wake) // f is on another loop
+		}
+	})
+	if err := fb.parkCtx(ctx, "Await"); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, ferr
+}
+
+// Yield lets the other ready fibers and tasks of the loop run, then
+// resumes the caller. It returns ctx's error if ctx is done. Only a fiber
+// may call it.
+func Yield(ctx context.Context) error {
+	fb := current(ctx, "Yield")
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	fb.seq++
+	fb.state = ready
+	fb.s.l.ScheduleJob(&fb.job)
+	fb.suspend()
+	return nil
+}
+
+// Sleep parks the calling fiber for d on its loop's clock (virtual time
+// included), or until ctx is done, whose error it then returns. Only a
+// fiber may call it.
+func Sleep(ctx context.Context, d time.Duration) error {
+	fb := current(ctx, "Sleep")
+	seq := fb.seq + 1
+	t := fb.s.l.AfterFunc(d, func() { fb.wake(seq, nil) })
+	err := fb.parkCtx(ctx, "Sleep")
+	t.Stop()
+	return err
+}
+
+// Blocking runs fn on weft's offload pool (a bounded set of worker
+// goroutines, see future.Offload) and parks the calling fiber until it
+// returns: the way to call something that blocks the thread (a file read
+// without io_uring, a cgo call, DNS) from a fiber without blocking its
+// loop. If ctx is done first, Blocking returns ctx's error and cancels the
+// context fn was given. Only a fiber may call it.
+func Blocking[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	fb := current(ctx, "Blocking")
+	f := future.Offload(fb.s.l, fn)
+	v, err := Await(ctx, f)
+	if err != nil && ctx.Err() != nil {
+		f.Cancel()
+	}
+	return v, err
+}

@@ -1,0 +1,365 @@
+package fiber
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/sourcegraph/conc/panics"
+
+	"github.com/weftio/weft/internal/gid"
+	"github.com/weftio/weft/internal/loopctl"
+	"github.com/weftio/weft/loop"
+)
+
+// errKilled unwinds a fiber whose loop closed while it was parked: park
+// panics with it, the fiber's deferred calls run, and the fiber's body
+// recovers it. A fiber that recovers it itself is killed again at its
+// next park.
+var errKilled = errors.New("fiber: killed: its loop closed")
+
+// fiber states.
+const (
+	ready   = iota // scheduled to run
+	running        // on its coroutine now
+	parked         // waiting for a wake
+	done           // body returned
+)
+
+// sched is the fiber runtime of one loop: which fiber runs, the parked
+// ones, and the finished coroutines kept for reuse. Loop goroutine only,
+// like everything the loop owns.
+type sched struct {
+	l       *loop.Loop
+	loopGid uintptr  // the loop goroutine's identity
+	running *fiber   // the fiber on its coroutine, nil when the loop runs
+	idle    []*coro  // finished coroutines, reused by the next spawns
+	live    []*fiber // every fiber not yet done, in spawn order
+	nextID  uint64
+	closing bool // the loop closed: fibers are being killed
+	onIdle  func()
+}
+
+// A coro is a runtime coroutine (iter.Pull) that runs fibers one after
+// the other: spawning a fiber on a finished coroutine costs no new
+// goroutine (docs/fiber.md).
+type coro struct {
+	s     *sched
+	next  func() (bool, bool)
+	stop  func()
+	yield func(bool) bool
+	gid   uintptr
+	fb    *fiber // the fiber it runs, nil between fibers
+}
+
+// A fiber is one cooperatively scheduled thread of control on a loop. It
+// is also the context.Context its function receives: Done, Err, Deadline
+// and other values come from the context it was started with, and the
+// fiber itself is found by Value, so starting a fiber makes no context.
+type fiber struct {
+	context.Context // the context the fiber was started with
+	s       *sched
+	id      uint64
+	fn      uintptr // entry of the fiber's function, for reports
+	c       *coro
+	state   int
+	body    func()
+	job     resumeJob
+	seq     uint64 // counts parks; a wake for an older park is stale
+	wakeErr error
+	what    string // what the fiber waits for while parked
+	stack   string // where it parked, filled in on demand for reports
+	wantStk bool   // resumed only to record its stack
+	ctxStop func() bool
+}
+
+type fiberKey struct{}
+
+// Value returns the fiber for this package's key, and asks the context
+// the fiber was started with for any other.
+func (fb *fiber) Value(key any) any {
+	if key == (fiberKey{}) {
+		return fb
+	}
+	return fb.Context.Value(key)
+}
+
+// name is the fiber's function, for reports.
+func (fb *fiber) name() string {
+	if f := runtime.FuncForPC(fb.fn); f != nil {
+		return f.Name()
+	}
+	return "?"
+}
+
+// resumeJob is a fiber as a loop.Job, so waking one queues no closure.
+type resumeJob struct{ fb *fiber }
+
+func (j *resumeJob) Run() { j.fb.s.resume(j.fb) }
+
+func newSched(l *loop.Loop) *sched { return &sched{l: l} }
+
+// newCoro makes a coroutine and runs it to its first yield, where it has
+// recorded its goroutine's identity. Loop goroutine only.
+func (s *sched) newCoro() *coro {
+	c := &coro{s: s}
+	c.next, c.stop = iter.Pull(iter.Seq[bool](c.loop))
+	c.next()
+	return c
+}
+
+// loop is the body of a coroutine: run the fiber it was given, hand the
+// loop back, report that the fiber finished, and wait for the next one.
+func (c *coro) loop(yield func(bool) bool) {
+	c.yield = yield
+	c.gid = gid.Current()
+	if !yield(false) {
+		return
+	}
+	for {
+		fb := c.fb
+		fb.runBody()
+		c.fb = nil
+		fb.s.finish(fb)
+		if !fb.s.closing {
+			loopctl.HandOff(fb.s.l, fb.s.loopGid)
+		}
+		if !yield(true) {
+			return
+		}
+	}
+}
+
+// runBody runs the fiber's body; the body recovers its own panics (see
+// spawn) except errKilled, which ends here.
+func (fb *fiber) runBody() {
+	defer func() {
+		if v := recover(); v != nil && v != errKilled { //nolint: errors.Is is not needed for a sentinel value
+			panic(v)
+		}
+	}()
+	fb.body()
+}
+
+// spawn makes a fiber with parent context ctx that runs body, and
+// schedules it; fn is the user's function, named in reports. Loop
+// goroutine only.
+func (s *sched) spawn(ctx context.Context, fn uintptr, body func(fb *fiber)) *fiber {
+	s.nextID++
+	fb := &fiber{Context: ctx, s: s, id: s.nextID, fn: fn, state: ready}
+	fb.body = func() { body(fb) }
+	fb.job.fb = fb
+	s.live = append(s.live, fb)
+	s.l.ScheduleJob(&fb.job)
+	return fb
+}
+
+// resume switches to fb until it parks or finishes. Loop goroutine only.
+func (s *sched) resume(fb *fiber) {
+	if fb.state != ready || s.closing {
+		return
+	}
+	if fb.c == nil {
+		if n := len(s.idle); n > 0 {
+			fb.c, s.idle = s.idle[n-1], s.idle[:n-1]
+		} else {
+			fb.c = s.newCoro()
+		}
+		fb.c.fb = fb
+	}
+	c := fb.c
+	fb.state = running
+	s.running = fb
+	loopctl.HandOff(s.l, c.gid)
+	finished, ok := c.next()
+	// Back on the loop goroutine, which the fiber handed the loop to.
+	s.running = nil
+	if ok && finished {
+		s.idle = append(s.idle, c)
+	}
+}
+
+// finish is called on the fiber's coroutine when its body has returned.
+func (s *sched) finish(fb *fiber) {
+	fb.state = done
+	fb.c = nil
+	if fb.ctxStop != nil {
+		fb.ctxStop()
+	}
+	if i := slices.Index(s.live, fb); i >= 0 {
+		s.live = slices.Delete(s.live, i, i+1)
+	}
+	if len(s.live) == 0 && s.onIdle != nil {
+		s.onIdle()
+	}
+}
+
+// park suspends the running fiber until wake; it returns the error wake
+// was given. Called on the fiber's coroutine.
+func (fb *fiber) park(what string) error {
+	fb.seq++
+	fb.state = parked
+	fb.what = what
+	fb.suspend()
+	fb.what = ""
+	return fb.wakeErr
+}
+
+// suspend switches from the fiber back to the loop until the fiber is
+// resumed. Called on the fiber's coroutine; the caller has arranged for
+// the resumption (a wake, a scheduled job).
+func (fb *fiber) suspend() {
+	s := fb.s
+	if s.closing {
+		panic(errKilled)
+	}
+	for {
+		loopctl.HandOff(s.l, s.loopGid)
+		if !fb.c.yield(false) {
+			panic(errKilled)
+		}
+		if s.closing {
+			panic(errKilled)
+		}
+		if !fb.wantStk {
+			break
+		}
+		// Woken only to say where it waits, for a deadlock report.
+		fb.wantStk = false
+		fb.stack = stackOf()
+		fb.state = parked
+	}
+}
+
+// wake makes fb runnable again with err, if it is still parked in the
+// park numbered seq. Loop goroutine only.
+func (fb *fiber) wake(seq uint64, err error) bool {
+	if fb.state != parked || fb.seq != seq {
+		return false
+	}
+	fb.state = ready
+	fb.wakeErr = err
+	fb.s.l.ScheduleJob(&fb.job)
+	return true
+}
+
+// stuck is the loop's stuck hook: nothing can wake the loop. If fibers are
+// parked, that is a deadlock: collect where each waits and stop the loop.
+func (s *sched) stuck(report func(error)) bool {
+	var parkedFibers []*fiber
+	for _, fb := range s.live {
+		if fb.state == parked {
+			parkedFibers = append(parkedFibers, fb)
+		}
+	}
+	if len(parkedFibers) == 0 || len(parkedFibers) != len(s.live) {
+		return false
+	}
+	// Resume each parked fiber once so that it records its own stack
+	// (park does it and parks again); a fiber's stack can only be read
+	// from its own goroutine.
+	for _, fb := range parkedFibers {
+		if fb.stack == "" {
+			fb.wantStk = true
+			fb.state = ready
+			s.resume(fb)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "fiber: deadlock: all %d fibers are parked and nothing can wake them", len(parkedFibers))
+	for _, fb := range parkedFibers {
+		fmt.Fprintf(&b, "\n\nfiber %d (%s), parked in %s:\n%s", fb.id, fb.name(), fb.what, fb.stack)
+	}
+	report(&DeadlockError{msg: b.String(), Fibers: len(parkedFibers)})
+	return true
+}
+
+// kill unwinds every fiber still alive; the loop has stopped. It reports
+// how many there were.
+func (s *sched) kill() int {
+	s.closing = true
+	n := 0
+	for len(s.live) > 0 {
+		fb := s.live[0]
+		n++
+		if fb.c != nil {
+			fb.c.stop() // park panics errKilled; the body unwinds
+		}
+		if len(s.live) > 0 && s.live[0] == fb {
+			s.live = s.live[1:] // never started: nothing to unwind
+			if fb.ctxStop != nil {
+				fb.ctxStop()
+			}
+		}
+	}
+	for _, c := range s.idle {
+		c.stop()
+	}
+	s.idle = nil
+	return n
+}
+
+// stackOf returns the calling fiber's stack without the frames of this
+// package's switching machinery, above and below the fiber's own code.
+func stackOf() string {
+	buf := make([]byte, 16<<10)
+	buf = buf[:runtime.Stack(buf, false)]
+	lines := strings.Split(strings.TrimRight(string(buf), "\n"), "\n")
+	var out []string
+	// A trace is a header line, then two lines per frame: the function,
+	// then its file and line.
+	for i := 1; i+1 < len(lines); i += 2 {
+		fn := lines[i]
+		if machinery(fn) {
+			continue
+		}
+		out = append(out, fn, lines[i+1])
+	}
+	return strings.Join(out, "\n")
+}
+
+// machinery reports whether a trace line is a frame of the code that
+// switches fibers rather than of the fiber.
+func machinery(fn string) bool {
+	for _, p := range []string{
+		"github.com/weftio/weft/fiber.stackOf",
+		"github.com/weftio/weft/fiber.(*fiber).suspend",
+		"github.com/weftio/weft/fiber.(*fiber).park",
+		"github.com/weftio/weft/fiber.(*fiber).parkCtx",
+		"github.com/weftio/weft/fiber.call",
+		"github.com/weftio/weft/fiber.(*fiber).runBody",
+		"github.com/weftio/weft/fiber.(*coro).loop",
+		"github.com/weftio/weft/fiber.Run.func",
+		"github.com/weftio/weft/fiber.Go[",
+		"github.com/weftio/weft/fiber.(*Group).Go.func",
+		"iter.Pull",
+		"created by iter.Pull",
+	} {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return strings.Contains(fn, "(*sched).spawn.")
+}
+
+// DeadlockError is what Run returns when every fiber is parked and
+// nothing (a timer, I/O, a Post, a pending promise) can wake them. Its
+// message names each parked fiber, what it waits for and its stack.
+type DeadlockError struct {
+	msg string
+	// Fibers is how many fibers were parked.
+	Fibers int
+}
+
+func (e *DeadlockError) Error() string { return e.msg }
+
+// recovered turns a recovered panic value into an error with the stack of
+// the panic; it must be called from the deferred function that recovered.
+func recovered(v any) error {
+	r := panics.NewRecovered(2, v)
+	return r.AsError()
+}

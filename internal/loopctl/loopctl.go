@@ -1,0 +1,33 @@
+// Package loopctl is the loop's back door for the layers built into weft
+// (fibers, futures): operations that would be unsafe or meaningless as
+// public API of package loop. Package loop fills in the functions when it
+// is initialised; the loop is passed as an any because loop imports this
+// package, not the other way round.
+//
+// Every function must be called on the loop's goroutine (loop.OnLoop),
+// except HoldRemote.
+package loopctl
+
+var (
+	// HandOff makes the goroutine identified by id (internal/gid) the one
+	// running the loop's code, so that OnLoop is true there and false
+	// here: a fiber switch. Only the current owner may hand the loop off;
+	// the call panics otherwise.
+	HandOff func(l any, id uintptr)
+
+	// SetStuckHook sets f to run when the loop has nothing left that
+	// could ever wake it: no task, microtask, timer, registered fd or
+	// hold, and an empty inbox. f runs on the loop in place of blocking
+	// forever; if it queues work or stops the loop it returns true, and
+	// the loop goes on with its next turn; otherwise the loop blocks as
+	// it would have. The fiber runtime reports a deadlock there.
+	SetStuckHook func(l any, f func() bool)
+
+	// Hold adds n (+1 or -1) to the loop's holds: things outside the loop
+	// (a goroutine, a promise given away) that may still Post to it. A
+	// loop with holds is never stuck.
+	Hold func(l any, n int)
+
+	// HoldRemote is Hold for any goroutine.
+	HoldRemote func(l any, n int)
+)
