@@ -62,19 +62,19 @@ type coro struct {
 // fiber itself is found by Value, so starting a fiber makes no context.
 type fiber struct {
 	context.Context // the context the fiber was started with
-	s       *sched
-	id      uint64
-	fn      uintptr // entry of the fiber's function, for reports
-	c       *coro
-	state   int
-	body    func()
-	job     resumeJob
-	seq     uint64 // counts parks; a wake for an older park is stale
-	wakeErr error
-	what    string // what the fiber waits for while parked
-	stack   string // where it parked, filled in on demand for reports
-	wantStk bool   // resumed only to record its stack
-	ctxStop func() bool
+	s               *sched
+	id              uint64
+	fn              uintptr // entry of the fiber's function, for reports
+	c               *coro
+	state           int
+	body            func()
+	job             resumeJob
+	seq             uint64 // counts parks; a wake for an older park is stale
+	wakeErr         error
+	what            string // what the fiber waits for while parked
+	stack           string // where it parked, filled in on demand for reports
+	wantStk         bool   // resumed only to record its stack
+	ctxStop         func() bool
 }
 
 type fiberKey struct{}

@@ -45,7 +45,6 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
-
 func TestDeadlockGroup(t *testing.T) {
 	err := fiber.Run(context.Background(), func(ctx context.Context) error {
 		g, _ := fiber.NewGroup(ctx)
