@@ -144,6 +144,11 @@ func (fb *fiber) parkCtx(ctx context.Context, what string) error {
 	return err
 }
 
+// Loop returns the loop the calling fiber runs on, to make futures that
+// belong to it (future.New, future.Delay, future.Resolved). Only a fiber
+// may call it.
+func Loop(ctx context.Context) *loop.Loop { return current(ctx, "Loop").s.l }
+
 // Go starts fn as a new fiber on the calling fiber's loop and returns the
 // future of its results. The new fiber's context is ctx (it is cancelled
 // when ctx is); fn runs after the caller parks or yields, never inside
@@ -156,10 +161,17 @@ func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *fu
 		panic("fiber: Go with a nil func")
 	}
 	parent := current(ctx, "Go")
-	f, p := future.New[T](parent.s.l)
+	l := parent.s.l
+	f, p := future.New[T](l)
+	// New counts a pending future as a hold on the loop (its promise could
+	// be anywhere); this one is settled by the fiber, which the deadlock
+	// check sees for itself, so take the hold back until the settle, which
+	// releases it.
+	loopctl.Hold(l, -1)
 	parent.s.spawn(ctx, funcPC(fn), func(fb *fiber) {
 		var v T
 		err := call(func() (err error) { v, err = fn(fb); return err })
+		loopctl.Hold(l, 1)
 		p.Settle(v, err)
 	})
 	return f
@@ -185,16 +197,22 @@ func Await[T any](ctx context.Context, f *future.Future[T]) (T, error) {
 		ferr error
 		seq  = fb.seq + 1
 	)
+	remote := f.Loop() != l
+	if remote {
+		// Another loop will wake this one: it is not stuck meanwhile.
+		loopctl.Hold(l, 1)
+		defer loopctl.Hold(l, -1)
+	}
 	f.OnSettled(func(x T, err error) {
 		wake := func() {
 			if fb.wake(seq, nil) {
 				v, ferr = x, err
 			}
 		}
-		if l.OnLoop() {
-			wake()
+		if remote {
+			_ = l.Post(wake)
 		} else {
-			_ = l.Post(wake) // f is on another loop
+			wake()
 		}
 	})
 	if err := fb.parkCtx(ctx, "Await"); err != nil {

@@ -1,6 +1,7 @@
 package fiber
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,7 +39,7 @@ type sched struct {
 	loopGid uintptr  // the loop goroutine's identity
 	running *fiber   // the fiber on its coroutine, nil when the loop runs
 	idle    []*coro  // finished coroutines, reused by the next spawns
-	live    []*fiber // every fiber not yet done, in spawn order
+	live    []*fiber // every fiber not yet done (each knows its index)
 	nextID  uint64
 	closing bool // the loop closed: fibers are being killed
 	onIdle  func()
@@ -67,6 +68,7 @@ type fiber struct {
 	fn              uintptr // entry of the fiber's function, for reports
 	c               *coro
 	state           int
+	liveAt          int // index in sched.live
 	body            func()
 	job             resumeJob
 	seq             uint64 // counts parks; a wake for an older park is stale
@@ -153,6 +155,7 @@ func (s *sched) spawn(ctx context.Context, fn uintptr, body func(fb *fiber)) *fi
 	fb := &fiber{Context: ctx, s: s, id: s.nextID, fn: fn, state: ready}
 	fb.body = func() { body(fb) }
 	fb.job.fb = fb
+	fb.liveAt = len(s.live)
 	s.live = append(s.live, fb)
 	s.l.ScheduleJob(&fb.job)
 	return fb
@@ -190,12 +193,24 @@ func (s *sched) finish(fb *fiber) {
 	if fb.ctxStop != nil {
 		fb.ctxStop()
 	}
-	if i := slices.Index(s.live, fb); i >= 0 {
-		s.live = slices.Delete(s.live, i, i+1)
-	}
+	s.unlive(fb)
 	if len(s.live) == 0 && s.onIdle != nil {
 		s.onIdle()
 	}
+}
+
+// unlive removes fb from the live fibers, in constant time.
+func (s *sched) unlive(fb *fiber) {
+	i := fb.liveAt
+	if i < 0 || i >= len(s.live) || s.live[i] != fb {
+		return
+	}
+	last := len(s.live) - 1
+	s.live[i] = s.live[last]
+	s.live[i].liveAt = i
+	s.live[last] = nil
+	s.live = s.live[:last]
+	fb.liveAt = -1
 }
 
 // park suspends the running fiber until wake; it returns the error wake
@@ -256,6 +271,7 @@ func (s *sched) stuck(report func(error)) bool {
 			parkedFibers = append(parkedFibers, fb)
 		}
 	}
+	slices.SortFunc(parkedFibers, func(a, b *fiber) int { return cmp.Compare(a.id, b.id) })
 	if len(parkedFibers) == 0 || len(parkedFibers) != len(s.live) {
 		return false
 	}
@@ -284,13 +300,13 @@ func (s *sched) kill() int {
 	s.closing = true
 	n := 0
 	for len(s.live) > 0 {
-		fb := s.live[0]
+		fb := s.live[len(s.live)-1]
 		n++
 		if fb.c != nil {
 			fb.c.stop() // park panics errKilled; the body unwinds
 		}
-		if len(s.live) > 0 && s.live[0] == fb {
-			s.live = s.live[1:] // never started: nothing to unwind
+		if fb.liveAt >= 0 {
+			s.unlive(fb) // never started: nothing to unwind
 			if fb.ctxStop != nil {
 				fb.ctxStop()
 			}

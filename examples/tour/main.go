@@ -2,10 +2,11 @@
 
 // Command tour drives one weft loop through its paces and prints what it
 // did: timers at many deadlines, tasks posted from several goroutines, a
-// microtask chain, bytes pumped through a pipe by readiness events, and
-// pipelines of futures, followed by the loop's own figures.
+// microtask chain, bytes pumped through a pipe by readiness events,
+// pipelines of futures and a program of fibers, followed by the loop's own
+// figures.
 //
-//	go run ./examples/tour [-timers N] [-posters N] [-posts N] [-chain N] [-bytes N] [-futures N]
+//	go run ./examples/tour [-timers N] [-posters N] [-posts N] [-chain N] [-bytes N] [-futures N] [-fibers N]
 //
 // It runs on Linux, macOS and the BSDs.
 package main
@@ -35,6 +36,7 @@ type config struct {
 	chain   int           // length of the microtask chain
 	bytes   int           // bytes pumped through the pipe
 	futures int           // future pipelines gathered by All
+	fibers  int           // fibers in the chain of fiber.Run
 	seed    uint64
 }
 
@@ -47,6 +49,7 @@ func main() {
 	flag.IntVar(&c.chain, "chain", 1_000_000, "microtasks in the chain")
 	flag.IntVar(&c.bytes, "bytes", 64<<20, "bytes to pump through a pipe")
 	flag.IntVar(&c.futures, "futures", 100_000, "future pipelines (Delay, Then, Map) gathered by All")
+	flag.IntVar(&c.fibers, "fibers", 100_000, "fibers chained through futures by fiber.Run")
 	flag.Uint64Var(&c.seed, "seed", uint64(time.Now().UnixNano()), "seed for the timer deadlines")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -60,7 +63,7 @@ func main() {
 }
 
 func run(w io.Writer, c config) error {
-	if c.timers < 0 || c.posters < 0 || c.posts < 0 || c.chain < 0 || c.bytes < 0 || c.futures < 0 || c.spread <= 0 {
+	if c.timers < 0 || c.posters < 0 || c.posts < 0 || c.chain < 0 || c.bytes < 0 || c.futures < 0 || c.fibers < 0 || c.spread <= 0 {
 		return errors.New("counts must not be negative and -spread must be positive")
 	}
 	l, err := loop.New()
@@ -84,6 +87,7 @@ func run(w io.Writer, c config) error {
 		{"microtasks", tourChain},
 		{"pipe", tourPipe},
 		{"futures", tourFutures},
+		{"fibers", tourFibers},
 	}
 	for _, s := range steps {
 		start := time.Now()

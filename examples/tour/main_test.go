@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestTour(t *testing.T) {
 	before, _ := os.ReadDir("/proc/self/fd")
 	var out strings.Builder
-	c := config{timers: 2000, spread: 20 * time.Millisecond, posters: 3, posts: 5000, chain: 100_000, bytes: 1 << 20, futures: 1000, seed: 42}
+	c := config{timers: 2000, spread: 20 * time.Millisecond, posters: 3, posts: 5000, chain: 100_000, bytes: 1 << 20, futures: 1000, fibers: 1000, seed: 42}
 	if err := run(&out, c); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -30,6 +30,7 @@ func TestTour(t *testing.T) {
 		`a chain of 100000 Thens settled`,
 		`Retry succeeded on attempt 3`,
 		`Timeout rejected a 1 h Delay after 5 ms`,
+		`fibers: 1000 fibers slept, yielded and awaited each other in a chain on one loop; sum 499500 correct`,
 		`loop figures: \d+ turns, \d+ tasks \(15\d\d\d posted\), \d+ microtasks, 3003 timers`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {
