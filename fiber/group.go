@@ -44,7 +44,9 @@ func (g *Group) Go(fn func(ctx context.Context) error) {
 	if fn == nil {
 		panic("fiber: Group.Go with a nil func")
 	}
-	current(g.ctx, "Group.Go") // the caller must be a fiber of this loop
+	if !g.parent.s.l.OnLoop() {
+		panic("fiber: Group.Go called from outside the group's loop")
+	}
 	g.n++
 	g.parent.s.spawn(g.ctx, funcPC(fn), func(fb *fiber) {
 		err := call(func() error { return fn(fb) })
