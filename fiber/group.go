@@ -1,9 +1,6 @@
 package fiber
 
-import (
-	"context"
-	"sync"
-)
+import "context"
 
 // A Group runs fibers as one task: Wait returns once all of them are done,
 // the first error cancels the others' context, and Wait returns that
@@ -25,7 +22,6 @@ type Group struct {
 	err    error
 	waiter Waiter
 	wait   bool
-	once   sync.Once
 }
 
 // NewGroup returns a Group whose fibers run under a context derived from
