@@ -33,8 +33,9 @@ func Timeout[T any](f *Future[T], d time.Duration, opts ...Option) *Future[T] {
 	c := configure(opts)
 	l := f.l
 	out := newFuture[T](l)
+	pc := callerPC(2) // the origin of a timeout nobody handles
 	on(l, func() {
-		t := l.AfterFunc(d, func() { out.settle(*new(T), ErrTimeout, 0) })
+		t := l.AfterFunc(d, func() { out.settle(*new(T), ErrTimeout, pc) })
 		out.onRelease(func() { t.Stop() })
 		if c.cancelLosers {
 			out.onRelease(f.Cancel)
@@ -95,6 +96,14 @@ func (b *Backoff) delay(n int) time.Duration {
 	return time.Duration(d)
 }
 
+// giveUp is Retry's error after n attempts, the last failing with err.
+func giveUp(n int, err error) error {
+	if n == 1 {
+		return fmt.Errorf("future: gave up after 1 attempt: %w", err)
+	}
+	return fmt.Errorf("future: gave up after %d attempts: %w", n, err)
+}
+
 func (b *Backoff) retryable(err error) bool {
 	if b.Retryable != nil {
 		return b.Retryable(err)
@@ -142,7 +151,7 @@ func Retry[T any](l *loop.Loop, b Backoff, attempt func(n int) *Future[T]) *Futu
 			return
 		}
 		if n >= limit {
-			out.settle(*new(T), fmt.Errorf("future: gave up after %d attempts: %w", n, err), 0)
+			out.settle(*new(T), giveUp(n, err), 0)
 			return
 		}
 		// Retryable is user code on the loop: a panic gives up, with it.
@@ -150,7 +159,7 @@ func Retry[T any](l *loop.Loop, b Backoff, attempt func(n int) *Future[T]) *Futu
 			if perr != nil {
 				err = fmt.Errorf("%w (Backoff.Retryable panicked: %w)", err, perr)
 			}
-			out.settle(*new(T), fmt.Errorf("future: gave up after %d attempts: %w", n, err), 0)
+			out.settle(*new(T), giveUp(n, err), 0)
 			return
 		}
 		t = l.AfterFunc(b.delay(n), try)
