@@ -39,6 +39,7 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...loop
 	s := newSched(l)
 	s.loopGid = gid.Current()
 	var result error
+	loopctl.SetAdvanceHook(l, s.wakeCancelled)
 	loopctl.SetStuckHook(l, func() bool {
 		return s.stuck(func(err error) {
 			result = err
@@ -56,7 +57,10 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...loop
 	}
 	_ = l.Post(func() {
 		s.spawn(ctx, funcPC(main), func(fb *fiber) {
-			result = call(func() error { return main(fb) })
+			err := call(func() error { return main(fb) })
+			if !s.closing { // a killed main that recovered must not hide why
+				result = err
+			}
 		})
 	})
 	runErr := l.Run()
@@ -123,14 +127,25 @@ func (fb *fiber) parkCtx(ctx context.Context, what string) error {
 		return fb.park(what)
 	}
 	l := fb.s.l
+	s := fb.s
 	if ctx == context.Context(fb) {
 		// The fiber's own context: one registration for its whole life.
 		if fb.ctxStop == nil {
 			fb.ctxStop = context.AfterFunc(fb.Context, func() {
-				_ = l.Post(func() { fb.wake(fb.seq, fb.Context.Err()) })
+				_ = l.Post(func() {
+					// Only a wait on this context may end with its error:
+					// the fiber may have been woken otherwise meanwhile and
+					// parked in a wait the context cannot end.
+					if fb.waitCtx == context.Context(fb) {
+						fb.wake(fb.seq, fb.Context.Err())
+					}
+				})
 			})
 		}
-		return fb.park(what)
+		s.watch(fb, fb.Context, fb)
+		err := fb.park(what)
+		s.unwatch(fb, fb.Context)
+		return err
 	}
 	seq := fb.seq + 1
 	// A context of its own can wake the loop from outside while it waits.
@@ -138,7 +153,9 @@ func (fb *fiber) parkCtx(ctx context.Context, what string) error {
 	stop := context.AfterFunc(ctx, func() {
 		_ = l.Post(func() { fb.wake(seq, ctx.Err()) })
 	})
+	s.watch(fb, ctx, ctx)
 	err := fb.park(what)
+	s.unwatch(fb, ctx)
 	stop()
 	loopctl.Hold(l, -1)
 	return err
@@ -243,7 +260,9 @@ func Yield(ctx context.Context) error {
 func Sleep(ctx context.Context, d time.Duration) error {
 	fb := current(ctx, "Sleep")
 	seq := fb.seq + 1
-	t := fb.s.l.AfterFunc(d, func() { fb.wake(seq, nil) })
+	// A context done before the timer fires (cancelled by a fiber of this
+	// loop, its wake still on the way) ends the Sleep with its error.
+	t := fb.s.l.AfterFunc(d, func() { fb.wake(seq, ctx.Err()) })
 	err := fb.parkCtx(ctx, "Sleep")
 	t.Stop()
 	return err

@@ -19,8 +19,8 @@ import (
 
 // errKilled unwinds a fiber whose loop closed while it was parked: park
 // panics with it, the fiber's deferred calls run, and the fiber's body
-// recovers it. A fiber that recovers it itself is killed again at its
-// next park.
+// recovers it. A fiber that recovers it itself cannot go on: its next
+// fiber call panics (the loop has no owner any more).
 var errKilled = errors.New("fiber: killed: its loop closed")
 
 // fiber states.
@@ -42,7 +42,11 @@ type sched struct {
 	live    []*fiber // every fiber not yet done (each knows its index)
 	nextID  uint64
 	closing bool // the loop closed: fibers are being killed
-	onIdle  func()
+	// waitCtxs counts the fibers parked on each cancellable context (the
+	// context the fiber was started with, for a wait on its own), so that
+	// wakeCancelled looks at each context once.
+	waitCtxs map[context.Context]int
+	onIdle   func()
 }
 
 // A coro is a runtime coroutine (iter.Pull) that runs fibers one after
@@ -77,6 +81,7 @@ type fiber struct {
 	stack           string // where it parked, filled in on demand for reports
 	wantStk         bool   // resumed only to record its stack
 	ctxStop         func() bool
+	waitCtx         context.Context // the cancellable context of the current wait (parkCtx)
 }
 
 type fiberKey struct{}
@@ -262,9 +267,58 @@ func (fb *fiber) wake(seq uint64, err error) bool {
 	return true
 }
 
+// watch and unwatch count fb as parked on the cancellable context key.
+func (s *sched) watch(fb *fiber, key, ctx context.Context) {
+	if s.waitCtxs == nil {
+		s.waitCtxs = map[context.Context]int{}
+	}
+	s.waitCtxs[key]++
+	fb.waitCtx = ctx
+}
+
+func (s *sched) unwatch(fb *fiber, key context.Context) {
+	if n := s.waitCtxs[key] - 1; n > 0 {
+		s.waitCtxs[key] = n
+	} else {
+		delete(s.waitCtxs, key)
+	}
+	fb.waitCtx = nil
+}
+
+// wakeCancelled wakes, with their context's error, the parked fibers whose
+// context is done but whose wake (posted by context.AfterFunc's goroutine)
+// has not arrived yet, and reports whether it woke any. The loop asks
+// before it calls itself stuck and before virtual time jumps, so neither a
+// deadlock report nor the clock overtakes a cancellation that already
+// happened. It costs one Err per distinct context being waited on.
+func (s *sched) wakeCancelled() bool {
+	var done []context.Context
+	for ctx := range s.waitCtxs {
+		if ctx.Err() != nil {
+			done = append(done, ctx)
+		}
+	}
+	if len(done) == 0 {
+		return false
+	}
+	woke := false
+	for _, fb := range s.live {
+		if fb.state != parked || fb.waitCtx == nil {
+			continue
+		}
+		if err := fb.waitCtx.Err(); err != nil {
+			woke = fb.wake(fb.seq, err) || woke
+		}
+	}
+	return woke
+}
+
 // stuck is the loop's stuck hook: nothing can wake the loop. If fibers are
 // parked, that is a deadlock: collect where each waits and stop the loop.
 func (s *sched) stuck(report func(error)) bool {
+	if s.wakeCancelled() {
+		return true
+	}
 	var parkedFibers []*fiber
 	for _, fb := range s.live {
 		if fb.state == parked {

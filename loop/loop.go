@@ -83,6 +83,7 @@ type Loop struct {
 	holds       int                // loopctl.Hold, on the loop
 	remoteHolds atomic.Int64       // loopctl.HoldRemote, from anywhere
 	stuckHook   func() (goOn bool) // loopctl.SetStuckHook
+	advanceHook func() (goOn bool) // loopctl.SetAdvanceHook
 
 	local localStats
 }
@@ -215,6 +216,7 @@ func init() {
 		ll.owner.Store(id)
 	}
 	loopctl.SetStuckHook = func(l any, f func() bool) { l.(*Loop).stuckHook = f }
+	loopctl.SetAdvanceHook = func(l any, f func() bool) { l.(*Loop).advanceHook = f }
 	loopctl.Hold = func(l any, n int) { l.(*Loop).holds += n }
 	loopctl.HoldRemote = func(l any, n int) { l.(*Loop).remoteHolds.Add(int64(n)) }
 }
@@ -613,7 +615,8 @@ func (l *Loop) poll() {
 		if l.clock.virtual {
 			// Virtual time never sleeps: look for I/O that is ready now,
 			// and if there is none, jump to the next deadline.
-			if (l.fds == 0 || l.pollOnce(0) == 0) && l.inboxN.Load() == 0 {
+			if (l.fds == 0 || l.pollOnce(0) == 0) && l.inboxN.Load() == 0 &&
+				(l.advanceHook == nil || !l.advanceHook()) {
 				l.clock.advanceTo(when)
 			}
 			return

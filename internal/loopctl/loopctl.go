@@ -30,4 +30,12 @@ var (
 
 	// HoldRemote is Hold for any goroutine.
 	HoldRemote func(l any, n int)
+
+	// SetAdvanceHook sets f to run on a loop with virtual time before the
+	// clock jumps to the next timer. If f queued work (it woke a fiber
+	// whose context was cancelled, and whose wake from context.AfterFunc's
+	// goroutine is still on the way), it returns true and the clock stays
+	// where it is for this turn: virtual time must not overtake a wake
+	// that is already due.
+	SetAdvanceHook func(l any, f func() bool)
 )
