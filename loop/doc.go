@@ -22,7 +22,7 @@
 // drained, so a reaction queued by a task runs before the next task, and
 // never inside the call that queued it: a chain of a million microtasks
 // uses constant stack. Two budgets keep the loop fair: one turn runs at most
-// 256 ready tasks (only those queued before the phase began), and one drain
+// 256 ready tasks (those queued during the phase included), and one drain
 // runs at most 4096 microtasks; the rest waits for the next turn, after
 // timers and I/O have had theirs.
 //

@@ -51,3 +51,24 @@ benchstat -col /impl "$out/future.txt"
 if [ -s "$out/node.txt" ]; then
 	benchstat "$out/node.txt"
 fi
+
+echo
+echo "== fiber: coroutine switch, fiber switch, spawn, parked memory; goroutine baselines beside"
+# One round is every fiber benchmark once, then BenchmarkFiber_Parked once
+# more per implementation, each in a fresh process with -benchtime=1x: the
+# first round in a process also counts the goroutine descriptors, which the
+# runtime keeps and reuses afterwards (docs/fiber.md).
+go test -c -o "$out/fiber.test" ./fiber/
+: >"$out/fiber.txt"
+: >"$out/fiber-fresh.txt"
+for _ in $(seq "$count"); do
+	"$out/fiber.test" -test.run '^$' -test.bench 'Coroutine_|Fiber_' -test.benchmem -test.count=1 | tee -a "$out/fiber.txt"
+	for impl in weft goroutine; do
+		"$out/fiber.test" -test.run '^$' -test.bench "Fiber_Parked/impl=$impl\$" -test.benchtime=1x -test.count=1 | tee -a "$out/fiber-fresh.txt"
+	done
+done
+for b in Coroutine_Switch Fiber_Switch Fiber_Spawn Fiber_Parked; do
+	benchstat -col /impl -filter ".name:$b" "$out/fiber.txt"
+done
+benchstat -col /part -filter ".name:Fiber_SwitchParts" "$out/fiber.txt"
+benchstat -col /impl "$out/fiber-fresh.txt"
