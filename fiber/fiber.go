@@ -121,6 +121,9 @@ func current(ctx context.Context, op string) *fiber {
 // the second case.
 func (fb *fiber) parkCtx(ctx context.Context, what string) error {
 	if err := ctx.Err(); err != nil {
+		// No park, but the wakes armed for it (an Await's reaction, a
+		// Waiter) must go stale, or they would wake the next park.
+		fb.seq++
 		return err
 	}
 	if ctx.Done() == nil {
@@ -142,9 +145,9 @@ func (fb *fiber) parkCtx(ctx context.Context, what string) error {
 				})
 			})
 		}
-		s.watch(fb, fb.Context, fb)
+		s.watch(fb, fb)
 		err := fb.park(what)
-		s.unwatch(fb, fb.Context)
+		s.unwatch(fb)
 		return err
 	}
 	seq := fb.seq + 1
@@ -153,9 +156,9 @@ func (fb *fiber) parkCtx(ctx context.Context, what string) error {
 	stop := context.AfterFunc(ctx, func() {
 		_ = l.Post(func() { fb.wake(seq, ctx.Err()) })
 	})
-	s.watch(fb, ctx, ctx)
+	s.watch(fb, ctx)
 	err := fb.park(what)
-	s.unwatch(fb, ctx)
+	s.unwatch(fb)
 	stop()
 	loopctl.Hold(l, -1)
 	return err
