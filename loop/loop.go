@@ -431,10 +431,9 @@ func (l *Loop) runReady() {
 	share := max(budget-posted, budget/2)
 	nSched := 0
 	for nSched < share && l.ready.Len() > 0 {
-		nSched++
-		l.local.tasks++
-		l.runJob(l.ready.Pop())
-		if !l.drainMicrotasks() || l.runErr != nil {
+		n, ok := l.runJobs(share - nSched)
+		nSched += n
+		if !ok {
 			return
 		}
 	}
@@ -525,10 +524,25 @@ func (l *Loop) runTask(f func()) {
 	f()
 }
 
-// runJob is runTask for a job of the ready queue.
-func (l *Loop) runJob(j Job) {
+// runJobs runs up to max jobs of the ready queue, each followed by a
+// microtask drain, under one deferred recover: a fiber switch is a job,
+// and a defer per job was a tenth of a switch. It returns how many it
+// started, and false if the phase must end (a drain hit its budget, or
+// the loop is stopping on a panic). After a panic it returns early; the
+// caller goes on with the next job.
+func (l *Loop) runJobs(max int) (n int, ok bool) {
+	ok = true
 	defer l.recoverTask()
-	j.Run()
+	for n < max && l.ready.Len() > 0 {
+		j := l.ready.Pop()
+		n++
+		l.local.tasks++
+		j.Run()
+		if !l.drainMicrotasks() || l.runErr != nil {
+			return n, false
+		}
+	}
+	return n, true
 }
 
 // recoverTask is deferred directly, so its recover sees the panic.
