@@ -192,6 +192,28 @@ func TestPanicAfterARecovererGoesToThePolicy(t *testing.T) {
 	}
 }
 
+// TestPanickingJobKeepsTheOrder checks that after a scheduled job panics
+// (with a panic handler set), its microtasks still run before the next
+// job, and the jobs after it run in the same phase.
+func TestPanickingJobKeepsTheOrder(t *testing.T) {
+	var panicsSeen int
+	l := looptest.Start(t, loop.WithPanicHandler(func(error) { panicsSeen++ }))
+	var log []string
+	looptest.On(t, l, func() {
+		l.ScheduleJob(jobFunc(func() {
+			l.Microtask(func() { log = append(log, "micro of 1") })
+			log = append(log, "job 1")
+			panic("job 1")
+		}))
+		l.ScheduleJob(jobFunc(func() { log = append(log, "job 2") }))
+	})
+	looptest.On(t, l, func() {})
+	want := []string{"job 1", "micro of 1", "job 2"}
+	if !slices.Equal(log, want) || panicsSeen != 1 {
+		t.Fatalf("ran %q with %d panics, want %q and 1", log, panicsSeen, want)
+	}
+}
+
 // TestOnClose checks that close hooks run once, in order, after the loop
 // has stopped and before Close returns, and at once once it is closed.
 func TestOnClose(t *testing.T) {

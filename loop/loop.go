@@ -433,7 +433,9 @@ func (l *Loop) runReady() {
 	for nSched < share && l.ready.Len() > 0 {
 		n, ok := l.runJobs(share - nSched)
 		nSched += n
-		if !ok {
+		// After a panic runJobs returns before its drain: the panicking
+		// job's microtasks run now, before the next job, as always.
+		if !ok || !l.drainMicrotasks() || l.runErr != nil {
 			return
 		}
 	}
