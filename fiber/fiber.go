@@ -188,13 +188,25 @@ func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *fu
 	// check sees for itself, so take the hold back until the settle, which
 	// releases it.
 	loopctl.Hold(l, -1)
-	parent.s.spawn(ctx, funcPC(fn), func(fb *fiber) {
-		var v T
-		err := call(func() (err error) { v, err = fn(fb); return err })
-		loopctl.Hold(l, 1)
-		p.Settle(v, err)
-	})
+	g := &goFiber[T]{fn: fn, p: p}
+	parent.s.start(&g.fiber, ctx, funcPC(fn), g)
 	return f
+}
+
+// goFiber is a fiber started by Go: the fiber, its function and its
+// promise in one allocation instead of three.
+type goFiber[T any] struct {
+	fiber
+	fn func(ctx context.Context) (T, error)
+	p  future.Promise[T]
+}
+
+func (g *goFiber[T]) run(fb *fiber) {
+	var v T
+	err := call(func() (err error) { v, err = g.fn(fb); return err })
+	g.fn = nil
+	loopctl.Hold(fb.s.l, 1) // given back in Go; the settle releases it
+	g.p.Settle(v, err)
 }
 
 // Await parks the calling fiber until f settles and returns its value and

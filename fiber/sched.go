@@ -73,7 +73,7 @@ type fiber struct {
 	state           int
 	liveAt          int // index in sched.live
 	watchAt         int // index in sched.watched, -1 when not watched
-	body            func()
+	body            runner
 	job             resumeJob
 	seq             uint64 // counts parks; a wake for an older park is stale
 	wakeErr         error
@@ -149,22 +149,36 @@ func (fb *fiber) runBody() {
 			panic(v)
 		}
 	}()
-	fb.body()
+	fb.body.run(fb)
 }
 
 // spawn makes a fiber with parent context ctx that runs body, and
 // schedules it; fn is the user's function, named in reports. Loop
 // goroutine only.
 func (s *sched) spawn(ctx context.Context, fn uintptr, body func(fb *fiber)) *fiber {
+	fb := &fiber{}
+	s.start(fb, ctx, fn, funcBody(body))
+	return fb
+}
+
+// A runner is what a fiber runs: a funcBody, or a goFiber that carries
+// its function and promise in the same allocation as the fiber.
+type runner interface{ run(fb *fiber) }
+
+type funcBody func(fb *fiber)
+
+func (f funcBody) run(fb *fiber) { f(fb) }
+
+// start sets up fb, allocated by the caller, and schedules it.
+func (s *sched) start(fb *fiber, ctx context.Context, fn uintptr, body runner) {
 	s.nextID++
-	fb := &fiber{Context: ctx, s: s, id: s.nextID, fn: fn, state: ready}
-	fb.body = func() { body(fb) }
+	fb.Context, fb.s, fb.id, fb.fn, fb.state = ctx, s, s.nextID, fn, ready
+	fb.body = body
 	fb.job.fb = fb
 	fb.watchAt = -1
 	fb.liveAt = len(s.live)
 	s.live = append(s.live, fb)
 	s.l.ScheduleJob(&fb.job)
-	return fb
 }
 
 // resume switches to fb until it parks or finishes. Loop goroutine only.
