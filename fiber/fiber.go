@@ -224,28 +224,32 @@ func Await[T any](ctx context.Context, f *future.Future[T]) (T, error) {
 			return v, err
 		}
 	}
+	if f.Loop() == l {
+		// A future of this loop: one small job wakes the fiber, which then
+		// reads the outcome itself.
+		f.React(&awaitJob{fb: fb, seq: fb.seq + 1})
+		if err := fb.parkCtx(ctx, "Await"); err != nil {
+			var zero T
+			return zero, err
+		}
+		v, err, _ := f.Result()
+		return v, err
+	}
 	var (
 		v    T
 		ferr error
 		seq  = fb.seq + 1
 	)
-	remote := f.Loop() != l
-	if remote {
-		// Another loop will wake this one: it is not stuck meanwhile.
-		loopctl.Hold(l, 1)
-		defer loopctl.Hold(l, -1)
-	}
+	// A future of another loop: its outcome crosses to this loop by Post,
+	// and this loop is not stuck while it waits for that.
+	loopctl.Hold(l, 1)
+	defer loopctl.Hold(l, -1)
 	f.OnSettled(func(x T, err error) {
-		wake := func() {
+		_ = l.Post(func() {
 			if fb.wake(seq, nil) {
 				v, ferr = x, err
 			}
-		}
-		if remote {
-			_ = l.Post(wake)
-		} else {
-			wake()
-		}
+		})
 	})
 	if err := fb.parkCtx(ctx, "Await"); err != nil {
 		var zero T
@@ -253,6 +257,14 @@ func Await[T any](ctx context.Context, f *future.Future[T]) (T, error) {
 	}
 	return v, ferr
 }
+
+// awaitJob wakes a fiber awaiting a future of its own loop.
+type awaitJob struct {
+	fb  *fiber
+	seq uint64
+}
+
+func (j *awaitJob) Run() { j.fb.wake(j.seq, nil) }
 
 // Yield lets the other ready fibers and tasks of the loop run, then
 // resumes the caller. It returns ctx's error if ctx is done. Only a fiber

@@ -5,6 +5,8 @@ import (
 	"reflect"
 
 	"github.com/sourcegraph/conc/panics"
+
+	"github.com/weftio/weft/loop"
 )
 
 // errNilFuture rejects the future of a FlatMap whose function returned nil.
@@ -293,6 +295,20 @@ func (f *Future[T]) Then(onValue func(T) (T, error), onError func(error) (T, err
 	n := &sameNode[T]{Future: Future[T]{l: f.l}, src: f, onValue: onValue, onError: onError}
 	f.reactFrom(n)
 	return &n.Future
+}
+
+// React arranges for j to run on f's loop, as a microtask, once f is
+// settled, in order with f's other reactions; j reads the outcome with
+// Result. It is the reaction with nothing around it, for code that already
+// has a loop.Job to run (package fiber wakes a fiber this way): no
+// allocation beyond j. A panic in j gets the loop's panic policy, unless j
+// is a loop.Recoverer. It counts as observing a rejection. Safe from any
+// goroutine.
+func (f *Future[T]) React(j loop.Job) {
+	if j == nil {
+		panic("future: React with a nil Job")
+	}
+	f.reactFrom(j)
 }
 
 // OnSettled arranges for fn to run with f's value and error once f is
