@@ -173,7 +173,8 @@ func Loop(ctx context.Context) *loop.Loop { return current(ctx, "Loop").s.l }
 // future of its results. The new fiber's context is ctx (it is cancelled
 // when ctx is); fn runs after the caller parks or yields, never inside
 // Go. A panic in fn rejects the future with the panic and its stack. Only
-// a fiber may call Go. It costs four allocations (docs/benchmarks.md);
+// a fiber may call Go. It costs two allocations, the fiber (with fn and
+// the promise) and the future (docs/benchmarks.md);
 // finished fibers' coroutines are reused, so it starts no goroutine once
 // the loop has run as many fibers at once before.
 func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *future.Future[T] {
