@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/loop"
 )
 
@@ -27,15 +28,7 @@ var seedFlag = flag.Uint64("fiber.seed", 0, "seed for the randomized tests of pa
 
 // testSeed returns the seed for t's random choices and prints it, so that a
 // failure can be replayed with -fiber.seed.
-func testSeed(t *testing.T) uint64 {
-	t.Helper()
-	seed := *seedFlag
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Logf("random seed %d (replay with -fiber.seed=%d)", seed, seed)
-	return seed
-}
+func testSeed(t *testing.T) uint64 { return looptest.Seed(t, *seedFlag, "fiber.seed") }
 
 // epoch is where the virtual clock of the tests' loops starts.
 var epoch = time.Unix(0, 0)

@@ -27,19 +27,7 @@ var seedFlag = flag.Uint64("future.seed", 0, "seed for the randomized tests of p
 
 // bbSeed returns the seed for t's random choices and arranges for it to be
 // printed if t fails.
-func bbSeed(t *testing.T) uint64 {
-	t.Helper()
-	seed := *seedFlag
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("random seed %d (replay with -future.seed=%d)", seed, seed)
-		}
-	})
-	return seed
-}
+func bbSeed(t *testing.T) uint64 { return looptest.Seed(t, *seedFlag, "future.seed") }
 
 // epoch is where the virtual clock of the tests' loops starts.
 var epoch = time.Unix(0, 0)

@@ -2,6 +2,7 @@ package looptest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/weftio/weft/loop"
 )
@@ -39,4 +40,21 @@ func On(t testing.TB, l *loop.Loop, f func()) {
 		t.Fatal(err)
 	}
 	<-done
+}
+
+// Seed returns fixed, or a new seed if fixed is 0, for a test's random
+// choices, and arranges for it to be printed if the test fails, with the
+// flag that replays it (flagName, such as "future.seed").
+func Seed(t testing.TB, fixed uint64, flagName string) uint64 {
+	t.Helper()
+	seed := fixed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("random seed %d (replay with -%s=%d)", seed, flagName, seed)
+		}
+	})
+	return seed
 }
