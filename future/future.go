@@ -99,6 +99,22 @@ func New[T any](l *loop.Loop) (*Future[T], Promise[T]) {
 	return f, Promise[T]{f}
 }
 
+// Init makes f, a zero Future embedded in a larger struct, a pending
+// future of l and returns its promise: New without an allocation of its
+// own, for a type that carries the future it settles (a fiber started by
+// package fiber carries its result this way). Unlike New's, the future
+// does not count as a hold on l (see New): the code that embeds it is the
+// one that settles it, and a deadlock check sees that code for itself.
+// f must be a zero Future that was never used; it must not be copied
+// afterwards. Init touches only f.
+func (f *Future[T]) Init(l *loop.Loop) Promise[T] {
+	if f.l != nil {
+		panic("future: Init of a future already in use")
+	}
+	f.l = l
+	return Promise[T]{f}
+}
+
 // newFuture returns a pending future of l for this package's own use: it
 // is settled by code of this package (a combinator, a timer, a reaction),
 // so it is not counted as a hold on l.
