@@ -20,8 +20,7 @@ type Group struct {
 	cancel context.CancelCauseFunc
 	n      int
 	err    error
-	waiter Waiter
-	wait   bool
+	waiter Waiter // Wait's, while it waits; the zero Waiter wakes nothing
 }
 
 // NewGroup returns a Group whose fibers run under a context derived from
@@ -50,7 +49,7 @@ func (g *Group) Go(fn func(ctx context.Context) error) {
 			g.err = err
 			g.cancel(err)
 		}
-		if g.n--; g.n == 0 && g.wait {
+		if g.n--; g.n == 0 {
 			g.waiter.Wake()
 		}
 	})
@@ -63,10 +62,9 @@ func (g *Group) Go(fn func(ctx context.Context) error) {
 func (g *Group) Wait() error {
 	fb := current(g.parent, "Group.Wait")
 	for g.n > 0 {
-		g.wait = true
 		g.waiter = fb.waiter()
 		_ = fb.park("Group.Wait")
-		g.wait = false
+		g.waiter = Waiter{}
 	}
 	g.cancel(context.Canceled)
 	return g.err

@@ -52,7 +52,6 @@ type sched struct {
 // the other: spawning a fiber on a finished coroutine costs no new
 // goroutine (docs/fiber.md).
 type coro struct {
-	s     *sched
 	next  func() (bool, bool)
 	stop  func()
 	yield func(bool) bool
@@ -74,7 +73,6 @@ type fiber struct {
 	liveAt          int // index in sched.live
 	watchAt         int // index in sched.watched, -1 when not watched
 	body            runner
-	job             resumeJob
 	seq             uint64 // counts parks; a wake for an older park is stale
 	wakeErr         error
 	what            string // what the fiber waits for while parked
@@ -103,17 +101,16 @@ func (fb *fiber) name() string {
 	return "?"
 }
 
-// resumeJob is a fiber as a loop.Job, so waking one queues no closure.
-type resumeJob struct{ fb *fiber }
-
-func (j *resumeJob) Run() { j.fb.s.resume(j.fb) }
+// Run resumes fb: a fiber is the loop.Job that schedules it, so waking one
+// queues no closure.
+func (fb *fiber) Run() { fb.s.resume(fb) }
 
 func newSched(l *loop.Loop) *sched { return &sched{l: l} }
 
 // newCoro makes a coroutine and runs it to its first yield, where it has
 // recorded its goroutine's identity. Loop goroutine only.
 func (s *sched) newCoro() *coro {
-	c := &coro{s: s}
+	c := &coro{}
 	c.next, c.stop = iter.Pull(iter.Seq[bool](c.loop))
 	c.next()
 	return c
@@ -141,8 +138,8 @@ func (c *coro) loop(yield func(bool) bool) {
 	}
 }
 
-// runBody runs the fiber's body; the body recovers its own panics (see
-// spawn) except errKilled, which ends here.
+// runBody runs the fiber's body; the body recovers its own panics (call
+// does) except errKilled, which ends here.
 func (fb *fiber) runBody() {
 	defer func() {
 		if v := recover(); v != nil && v != errKilled { //nolint: errors.Is is not needed for a sentinel value
@@ -174,11 +171,10 @@ func (s *sched) start(fb *fiber, ctx context.Context, fn uintptr, body runner) {
 	s.nextID++
 	fb.Context, fb.s, fb.id, fb.fn, fb.state = ctx, s, s.nextID, fn, ready
 	fb.body = body
-	fb.job.fb = fb
 	fb.watchAt = -1
 	fb.liveAt = len(s.live)
 	s.live = append(s.live, fb)
-	s.l.ScheduleJob(&fb.job)
+	s.l.ScheduleJob(fb)
 }
 
 // resume switches to fb until it parks or finishes. Loop goroutine only.
@@ -221,16 +217,23 @@ func (s *sched) finish(fb *fiber) {
 
 // unlive removes fb from the live fibers, in constant time.
 func (s *sched) unlive(fb *fiber) {
-	i := fb.liveAt
-	if i < 0 || i >= len(s.live) || s.live[i] != fb {
-		return
+	s.live = swapRemove(s.live, fb, func(f *fiber) *int { return &f.liveAt })
+}
+
+// swapRemove removes fb from list in constant time, moving the last fiber
+// into its place. Each fiber of list knows its index there, through at;
+// fb's becomes -1. A fiber not in list (at -1, or stale) is left alone.
+func swapRemove(list []*fiber, fb *fiber, at func(*fiber) *int) []*fiber {
+	i := *at(fb)
+	if i < 0 || i >= len(list) || list[i] != fb {
+		return list
 	}
-	last := len(s.live) - 1
-	s.live[i] = s.live[last]
-	s.live[i].liveAt = i
-	s.live[last] = nil
-	s.live = s.live[:last]
-	fb.liveAt = -1
+	last := len(list) - 1
+	list[i] = list[last]
+	*at(list[i]) = i
+	list[last] = nil
+	*at(fb) = -1
+	return list[:last]
 }
 
 // park suspends the running fiber until wake; it returns the error wake
@@ -278,7 +281,7 @@ func (fb *fiber) wake(seq uint64, err error) bool {
 	}
 	fb.state = ready
 	fb.wakeErr = err
-	fb.s.l.ScheduleJob(&fb.job)
+	fb.s.l.ScheduleJob(fb)
 	return true
 }
 
@@ -293,16 +296,7 @@ func (s *sched) watch(fb *fiber, ctx context.Context) {
 
 func (s *sched) unwatch(fb *fiber) {
 	fb.waitCtx = nil
-	i := fb.watchAt
-	if i < 0 || i >= len(s.watched) || s.watched[i] != fb {
-		return
-	}
-	last := len(s.watched) - 1
-	s.watched[i] = s.watched[last]
-	s.watched[i].watchAt = i
-	s.watched[last] = nil
-	s.watched = s.watched[:last]
-	fb.watchAt = -1
+	s.watched = swapRemove(s.watched, fb, func(f *fiber) *int { return &f.watchAt })
 }
 
 // wakeCancelled wakes, with their context's error, the parked fibers whose
@@ -351,10 +345,10 @@ func (s *sched) stuck(report func(error)) bool {
 			parkedFibers = append(parkedFibers, fb)
 		}
 	}
-	slices.SortFunc(parkedFibers, func(a, b *fiber) int { return cmp.Compare(a.id, b.id) })
 	if len(parkedFibers) == 0 || len(parkedFibers) != len(s.live) {
 		return false
 	}
+	slices.SortFunc(parkedFibers, func(a, b *fiber) int { return cmp.Compare(a.id, b.id) })
 	// Resume each parked fiber once so that it records its own stack
 	// (park does it and parks again); a fiber's stack can only be read
 	// from its own goroutine.
@@ -430,7 +424,8 @@ func machinery(fn string) bool {
 		"github.com/weftio/weft/fiber.(*fiber).runBody",
 		"github.com/weftio/weft/fiber.(*coro).loop",
 		"github.com/weftio/weft/fiber.Run.func",
-		"github.com/weftio/weft/fiber.Go[",
+		"github.com/weftio/weft/fiber.(*goFiber[",
+		"github.com/weftio/weft/fiber.funcBody.run",
 		"github.com/weftio/weft/fiber.(*Group).Go.func",
 		"iter.Pull",
 		"created by iter.Pull",
