@@ -183,12 +183,6 @@ func BenchmarkFuture_CreateSettleReact(b *testing.B) {
 
 const allN = 1000
 
-// BenchmarkFuture_All1000 measures All over 1,000 pending futures: make
-// them, combine them, attach a reaction to the result, settle all 1,000
-// and run the reaction; one op is the whole round. The baselines settle
-// 1,000 channel futures that a goroutine gathers with a loop of receives
-// (impl=chan), or that a goroutine each receives from, joined by a
-// sync.WaitGroup (impl=chan-wg).
 // floor48 and floor64 have the sizes and pointer layout of a Future[int]
 // and of Then's node for it.
 type floor48 struct {
@@ -211,6 +205,65 @@ type floorJob struct{ fn func() }
 
 func (j *floorJob) Run() { j.fn() }
 
+// floor96 and floor128 are floor48 and floor64 before the futures were
+// slimmed: the error, second reaction and adoption link inline.
+type floor96 struct {
+	floor48
+	err     error
+	more    []loop.Job
+	follows *int
+}
+
+type floor128 struct {
+	floor96
+	src        *floor96
+	h1, h2, h3 func()
+}
+
+var bigSink *floor128
+
+// BenchmarkFuture_Alloc measures what the two objects of New + Then cost
+// to allocate, the decisions of docs/future.md behind them: at their
+// current sizes (48 and 64 bytes), at their first sizes (96 and 128), and
+// handed out from slabs of 32 as a per-loop, per-type cache would (not
+// done: a slab lives as long as any future in it).
+func BenchmarkFuture_Alloc(b *testing.B) {
+	b.Run("size=112/impl=heap", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			a := &floor48{}
+			floorSink = &floor64{src: a}
+		}
+	})
+	b.Run("size=224/impl=heap", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			a := &floor96{}
+			bigSink = &floor128{src: a}
+		}
+	})
+	b.Run("size=112/impl=slab32", func(b *testing.B) {
+		b.ReportAllocs()
+		var fs []floor48
+		var ns []floor64
+		for b.Loop() {
+			if len(fs) == 0 {
+				fs, ns = make([]floor48, 32), make([]floor64, 32)
+			}
+			a, n := &fs[0], &ns[0]
+			fs, ns = fs[1:], ns[1:]
+			n.src = a
+			floorSink = n
+		}
+	})
+}
+
+// BenchmarkFuture_All1000 measures All over 1,000 pending futures: make
+// them, combine them, attach a reaction to the result, settle all 1,000
+// and run the reaction; one op is the whole round. The baselines settle
+// 1,000 channel futures that a goroutine gathers with a loop of receives
+// (impl=chan), or that a goroutine each receives from, joined by a
+// sync.WaitGroup (impl=chan-wg).
 func BenchmarkFuture_All1000(b *testing.B) {
 	check := func(vs []int) error {
 		if len(vs) != allN || vs[0] != 0 || vs[allN-1] != allN-1 {

@@ -69,11 +69,7 @@ func join[T, R any](l *loop.Loop, out *Future[R], fs []*Future[T], c config, fn 
 	nodes := make([]joinNode[T], len(fs))
 	for i, f := range fs {
 		nodes[i] = joinNode[T]{src: f, i: i, l: l, on: fn}
-		if f.l == l {
-			f.react(&nodes[i])
-		} else {
-			f.reactFrom(&nodes[i])
-		}
+		f.reactFrom(&nodes[i]) // at once for l's own futures, by Post for others
 	}
 	if c.cancelLosers {
 		out.onRelease(func() {
@@ -96,8 +92,9 @@ func checkInputs[T any](fs []*Future[T]) []*Future[T] {
 // All returns a future of l fulfilled with every input's value, in input
 // order, once all are fulfilled, or rejected with the first rejection (in
 // time, not in order). An empty list gives an empty, non-nil slice. Inputs
-// may belong to other loops. Safe from any goroutine; it costs three
-// allocations plus one per 64 bytes of the inputs' nodes.
+// may belong to other loops. Safe from any goroutine; it costs about six
+// allocations, whatever the number of inputs (one of them the slice of
+// their reactions).
 func All[T any](l *loop.Loop, fs []*Future[T], opts ...Option) *Future[[]T] {
 	fs, c := checkInputs(fs), configure(opts)
 	out := newFuture[[]T](l)

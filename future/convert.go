@@ -8,48 +8,6 @@ import (
 	"github.com/weftio/weft/loop"
 )
 
-// liveRes is a resource outside the loop (a goroutine, a context, a
-// channel's receiver) that a pending future holds. It is released once:
-// when the future settles, or when the loop closes first.
-type liveRes struct {
-	once sync.Once
-	fn   func()
-	ls   *loopState
-}
-
-// release runs fn, unless r was released or dropped before.
-func (r *liveRes) release() {
-	r.once.Do(func() {
-		r.ls.unlive(r)
-		r.fn()
-	})
-}
-
-// drop forgets r without running fn.
-func (r *liveRes) drop() { r.once.Do(func() { r.ls.unlive(r) }) }
-
-// atClose arranges for fn to run when l closes, unless the returned
-// resource is released or dropped first; if l is already closed, fn runs
-// now. fn runs after l's goroutine has stopped, so it may read the state
-// of l's futures. Safe from any goroutine.
-func atClose(l *loop.Loop, fn func()) *liveRes {
-	ls := stateOf(l)
-	r := &liveRes{fn: fn, ls: ls}
-	ls.mu.Lock()
-	if ls.closed {
-		ls.mu.Unlock()
-		r.release()
-		return r
-	}
-	ls.live[r] = struct{}{}
-	ls.mu.Unlock()
-	return r
-}
-
-// hold makes f own the resource released by fn: fn runs when f settles or
-// when f's loop closes, whichever comes first. Safe from any goroutine.
-func (f *Future[T]) hold(fn func()) { f.onRelease(atClose(f.l, fn).release) }
-
 // FromChan returns a future of l fulfilled with the first value received
 // from ch, or rejected with ErrChanClosed if ch is closed first. A
 // goroutine waits on ch; it ends when the future settles, is cancelled, or
@@ -88,12 +46,17 @@ func ToChan[T any](f *Future[T]) <-chan Result[T] {
 	}
 	r := atClose(f.l, func() {
 		// The loop has stopped: f's state can be read. It may have
-		// settled with this reaction still queued, dropped by the close.
+		// settled with this reaction still queued, dropped by the close;
+		// the rejection is observed all the same (close reports the
+		// unobserved ones after this runs).
 		if f.st == pending {
 			deliver(*new(T), loop.ErrClosed)
-		} else {
-			deliver(f.value, f.error())
+			return
 		}
+		if f.x != nil && f.x.rec != nil {
+			f.x.rec.done.Store(true)
+		}
+		deliver(f.value, f.error())
 	})
 	f.reactFrom(&cbNode[T]{src: f, fn: func(v T, err error) {
 		r.drop()
@@ -118,17 +81,9 @@ func FromCallback[T any](l *loop.Loop, start func(cb func(T, error))) *Future[T]
 	return f
 }
 
-var (
-	poolOnce sync.Once
-	pool     *offload.Pool
-)
-
 // offloadPool is the package's offload pool: at most max(4, GOMAXPROCS)
 // workers, none while idle (internal/offload), so it needs no Close.
-func offloadPool() *offload.Pool {
-	poolOnce.Do(func() { pool = offload.New(0) })
-	return pool
-}
+var offloadPool = sync.OnceValue(func() *offload.Pool { return offload.New(0) })
 
 // Offload runs fn on weft's offload pool, a bounded set of worker
 // goroutines (at most max(4, GOMAXPROCS) at once, none while idle), and
@@ -171,36 +126,17 @@ func Offload[T any](l *loop.Loop, fn func(ctx context.Context) (T, error)) *Futu
 // outcome; ctx's error if ctx is done first; and loop.ErrClosed if f's
 // loop closes with f still pending. It counts as observing a rejection.
 // Called on f's own loop it returns ErrOnLoop at once, since the loop
-// could not settle f while it waits. It costs a Post and a channel.
+// could not settle f while it waits. It costs what ToChan costs.
 func (f *Future[T]) Wait(ctx context.Context) (T, error) {
-	var zero T
 	if f.l.OnLoop() {
+		var zero T
 		return zero, ErrOnLoop
 	}
-	ch := make(chan Result[T], 1)
-	n := &cbNode[T]{src: f, fn: func(v T, err error) { ch <- Result[T]{v, err} }}
-	if f.l.Post(func() { f.react(n) }) == nil {
-		select {
-		case r := <-ch:
-			return r.Value, r.Err
-		case <-ctx.Done():
-			return zero, ctx.Err()
-		case <-f.l.Done():
-		}
-	} else {
-		<-f.l.Done() // refused: the loop is stopping; wait until it is gone
-	}
-	// The loop is gone and its writes to f happened before Done closed.
 	select {
-	case r := <-ch:
+	case r := <-ToChan(f):
 		return r.Value, r.Err
-	default:
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
 	}
-	if f.st != pending {
-		if f.x != nil && f.x.rec != nil {
-			f.x.rec.done.Store(true)
-		}
-		return f.value, f.error()
-	}
-	return zero, loop.ErrClosed
 }

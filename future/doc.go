@@ -34,7 +34,7 @@
 // call is Posted to the loop, the one door other goroutines have into it,
 // and takes effect when the loop runs it; so from off the loop, a settle
 // costs a Post and its effect is not visible until then. Which case
-// applies is decided per call by loop.OnLoop, about 2 ns. Wait blocks an
+// applies is decided per call by loop.OnLoop, a few nanoseconds. Wait blocks an
 // ordinary goroutine until a future settles; Result reads a settled
 // future's outcome on its loop.
 //

@@ -38,9 +38,10 @@ type Future[T any] struct {
 }
 
 // extra holds what only some futures need, so that the common one (a value,
-// one reaction) stays at 48 bytes for a word-sized T: on this class of
-// machine an allocation costs 60-100 ns and grows with its size
-// (docs/benchmarks.md), so every word of Future is paid by every future.
+// one reaction) stays at 48 bytes for a word-sized T: every future pays
+// for every word of Future, and on this class of machine allocation is
+// most of what a future costs (BenchmarkFuture_CreateSettleReact's
+// alloc-floor; BenchmarkFuture_Alloc for sizes).
 type extra[T any] struct {
 	err     error
 	origin  uintptr    // pc of where the rejection came from
@@ -178,11 +179,7 @@ func (p Promise[T]) Follow(g *Future[T]) {
 	if g == nil {
 		panic("future: Follow of a nil future")
 	}
-	if f.l.OnLoop() {
-		f.follow(g)
-		return
-	}
-	_ = f.l.Post(func() { f.follow(g) })
+	on(f.l, func() { f.follow(g) })
 }
 
 // settleFrom settles f from any goroutine; pc is where a rejection came from.
@@ -256,7 +253,7 @@ func (f *Future[T]) settle(v T, err error, pc uintptr) {
 }
 
 // react registers r to run once f is settled: queued at once if it already
-// is. Loop goroutine only; see onLoop for any other.
+// is. Loop goroutine only; see reactFrom for any other.
 func (f *Future[T]) react(r loop.Job) {
 	if !f.handled {
 		f.handled = true
@@ -360,17 +357,12 @@ type adoptNode[T any] struct {
 func (a *adoptNode[T]) Run() {
 	f, src := a.f, a.src
 	a.f, a.src = nil, nil
-	pc := src.originPC()
+	v, err, pc := src.value, src.error(), src.originPC()
 	if a.remote {
-		v, err := src.value, src.error()
-		if f.l.OnLoop() {
-			f.settle(v, err, pc)
-		} else {
-			_ = f.l.Post(func() { f.settle(v, err, pc) })
-		}
+		on(f.l, func() { f.settle(v, err, pc) })
 		return
 	}
-	f.settle(src.value, src.error(), pc)
+	f.settle(v, err, pc)
 }
 
 // originPC is where f's rejection came from, 0 if unknown.
@@ -404,11 +396,7 @@ func (f *Future[T]) Cancel() { f.cancelFrom(context.Canceled) }
 // cancelFrom rejects f with err from any goroutine, overriding a follow.
 func (f *Future[T]) cancelFrom(err error) {
 	pc := callerPC(3)
-	if f.l.OnLoop() {
-		f.settle(*new(T), err, pc)
-		return
-	}
-	_ = f.l.Post(func() { f.settle(*new(T), err, pc) })
+	on(f.l, func() { f.settle(*new(T), err, pc) })
 }
 
 // Bind ties f to ctx: when ctx is done before f settles, f is rejected with

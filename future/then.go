@@ -25,7 +25,7 @@ var errNilFuture = errors.New("future: FlatMap function returned a nil future")
 // handle it. The reactions are loop.Recoverers: the loop recovers the panic
 // in the frame below Run, where the stack of the panic is still there, and
 // hands it to Recover, so no reaction pays for a deferred recover of its
-// own (about 8 ns each here). runtime.Goexit is not stopped: it ends the
+// own. runtime.Goexit is not stopped: it ends the
 // loop's goroutine as a task's would (docs/loop.md).
 
 // thenNode settles a Future[U] with h(v); errors pass through.
@@ -40,7 +40,7 @@ func (n *thenNode[T, U]) Run() {
 	n.src = nil
 	if n.st != pending || src.st == rejected {
 		n.h = nil
-		n.pass(src) // a cancelled n ignores it
+		pass(&n.Future, src) // a cancelled n ignores it
 		return
 	}
 	u, err := n.h(src.value) // a panic goes to Recover, h still set
@@ -53,9 +53,8 @@ func (n *thenNode[T, U]) Run() {
 }
 
 func (n *thenNode[T, U]) Recover(err error) {
-	pc := funcPC(n.h)
+	n.panicked(err, n.h)
 	n.h = nil
-	n.settle(*new(U), err, pc)
 }
 
 // mapNode settles a Future[U] with h(v); errors pass through.
@@ -70,7 +69,7 @@ func (n *mapNode[T, U]) Run() {
 	n.src = nil
 	if n.st != pending || src.st == rejected {
 		n.h = nil
-		n.pass(src)
+		pass(&n.Future, src)
 		return
 	}
 	u := n.h(src.value)
@@ -79,9 +78,8 @@ func (n *mapNode[T, U]) Run() {
 }
 
 func (n *mapNode[T, U]) Recover(err error) {
-	pc := funcPC(n.h)
+	n.panicked(err, n.h)
 	n.h = nil
-	n.settle(*new(U), err, pc)
 }
 
 // flatNode makes a Future[U] follow h(v); errors pass through.
@@ -96,7 +94,7 @@ func (n *flatNode[T, U]) Run() {
 	n.src = nil
 	if n.st != pending || src.st == rejected {
 		n.h = nil
-		n.pass(src)
+		pass(&n.Future, src)
 		return
 	}
 	g := n.h(src.value)
@@ -111,25 +109,19 @@ func (n *flatNode[T, U]) Run() {
 }
 
 func (n *flatNode[T, U]) Recover(err error) {
-	pc := funcPC(n.h)
+	n.panicked(err, n.h)
 	n.h = nil
-	n.settle(*new(U), err, pc)
 }
 
 // pass settles f with src's rejection, if src is rejected and f pending.
-func (f *Future[U]) pass(src interface{ rejection() (error, uintptr) }) {
-	if err, pc := src.rejection(); err != nil {
-		f.settle(*new(U), err, pc)
+func pass[T, U any](f *Future[U], src *Future[T]) {
+	if err := src.error(); err != nil {
+		f.settle(*new(U), err, src.originPC())
 	}
 }
 
-// rejection returns f's error and its origin, or nil.
-func (f *Future[T]) rejection() (error, uintptr) {
-	if f.st != rejected {
-		return nil, 0
-	}
-	return f.x.err, f.x.origin
-}
+// panicked rejects f with the panic err of handler h (for its origin).
+func (f *Future[T]) panicked(err error, h any) { f.settle(*new(T), err, funcPC(h)) }
 
 // sameNode settles a Future[T] from a Future[T]: the two-handler Then,
 // Catch and Finally, where a missing handler passes its side through.
@@ -169,9 +161,8 @@ func (n *sameNode[T]) Run() {
 }
 
 func (n *sameNode[T]) Recover(err error) {
-	pc := funcPC(n.running)
+	n.panicked(err, n.running)
 	n.running = nil
-	n.settle(*new(T), err, pc)
 }
 
 // cbNode calls a func with the outcome; nothing derives from it.
@@ -314,8 +305,8 @@ func (f *Future[T]) React(j loop.Job) {
 // OnSettled arranges for fn to run with f's value and error once f is
 // settled, on f's loop, as a microtask. Nothing derives from it: a panic in
 // fn is reported like an unhandled rejection (see SetUnhandledHook), and
-// the loop and the other reactions go on. It is the cheapest reaction, one
-// small allocation. Safe from any goroutine.
+// the loop and the other reactions go on. It costs one small allocation
+// (React, given a Job, costs none). Safe from any goroutine.
 func (f *Future[T]) OnSettled(fn func(T, error)) {
 	if fn == nil {
 		panic("future: OnSettled with a nil func")

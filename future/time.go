@@ -14,7 +14,8 @@ import (
 
 // Delay returns a future of l fulfilled with v once d has elapsed on l's
 // clock (virtual time included). Cancelling it stops its timer. Safe from
-// any goroutine; it costs a loop timer, about 60 ns.
+// any goroutine; besides the future and two closures it costs a loop timer
+// (arming and stopping one: about 60 ns, BenchmarkLoop_AfterFuncStop).
 func Delay[T any](l *loop.Loop, d time.Duration, v T) *Future[T] {
 	f := newFuture[T](l)
 	on(l, func() {
@@ -184,12 +185,7 @@ func Retry[T any](l *loop.Loop, b Backoff, attempt func(n int) *Future[T]) *Futu
 			return
 		}
 		cur = f
-		node := &joinNode[T]{src: f, l: l, on: settled}
-		if f.l == l {
-			f.react(node)
-		} else {
-			f.reactFrom(node)
-		}
+		f.reactFrom(&joinNode[T]{src: f, l: l, on: settled})
 	}
 	on(l, func() {
 		out.onRelease(func() {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"github.com/weftio/weft/loop"
@@ -95,61 +94,6 @@ func (r *record) report(when string) {
 		r.ls.remove(r)
 		deliver(Unhandled{Err: r.err, Origin: origin(r.origin), Loop: r.l, When: when})
 	}
-}
-
-// loopState is what the package keeps per loop: the unobserved rejections,
-// reported when the loop closes.
-type loopState struct {
-	mu      sync.Mutex
-	records map[*record]struct{}
-	live    map[*liveRes]struct{}
-	closed  bool
-}
-
-func (ls *loopState) remove(r *record) {
-	ls.mu.Lock()
-	delete(ls.records, r)
-	ls.mu.Unlock()
-}
-
-func (ls *loopState) unlive(r *liveRes) {
-	ls.mu.Lock()
-	delete(ls.live, r)
-	ls.mu.Unlock()
-}
-
-var states sync.Map // *loop.Loop -> *loopState
-
-// stateOf returns l's state, making it (and its close hook) the first time.
-func stateOf(l *loop.Loop) *loopState {
-	if ls, ok := states.Load(l); ok {
-		return ls.(*loopState)
-	}
-	ls := &loopState{records: map[*record]struct{}{}, live: map[*liveRes]struct{}{}}
-	if prev, loaded := states.LoadOrStore(l, ls); loaded {
-		return prev.(*loopState)
-	}
-	l.OnClose(func() {
-		states.Delete(l)
-		ls.mu.Lock()
-		ls.closed = true
-		recs := make([]*record, 0, len(ls.records))
-		for r := range ls.records {
-			recs = append(recs, r)
-		}
-		live := make([]*liveRes, 0, len(ls.live))
-		for r := range ls.live {
-			live = append(live, r)
-		}
-		ls.mu.Unlock()
-		for _, r := range live {
-			r.release()
-		}
-		for _, r := range recs {
-			r.report("loop closed")
-		}
-	})
-	return ls
 }
 
 // track starts watching f, just rejected with nothing observing it: it is
