@@ -16,9 +16,10 @@ import "context"
 // does a Send parked when Close is called. A Send and a Recv that do not
 // wait cost about 20 ns together, a third of a buffered Go channel's
 // (BenchmarkChan_Buffered). One that waits costs a switch to another
-// fiber and back: a round trip between two fibers takes about 1 µs on a
-// 2-core VM, twice what it takes between two goroutines and Go channels
-// (BenchmarkChan_PingPong). None allocates once the Chan has had as many
+// fiber and back: a round trip between two fibers takes about 0.8 µs on
+// a 2-core VM, level with two goroutines and Go channels in the rounds of
+// docs/benchmarks.md (in an earlier run, 1.0 against 0.7 µs;
+// BenchmarkChan_PingPong). None allocates once the Chan has had as many
 // waiters at once before.
 //
 // A Chan is not a Go channel: it is loop state, for fibers of its loop,

@@ -126,25 +126,16 @@ func (q *waitq[T]) put(w *waiter[T]) {
 // if Suspend gave up before parking, so its Waiter is never woken later).
 // If the waker came first, the fiber was granted what it waited for and
 // park returns nil even if ctx is done by the time the fiber runs: it must
-// not be lost.
-//
-// Only w's waker counts: a fiber woken by anything else (a stale Waiter of
-// an earlier wait of the same fiber) parks again in the same place, rather
-// than return as if granted what another fiber holds.
+// not be lost. Suspend returns nil only when w's own Waiter woke the fiber
+// (a wake armed for any other wait of the fiber is stale, fiber's park
+// numbers see to that), so nil means w.woken.
 func (q *waitq[T]) park(ctx context.Context, what string, w *waiter[T]) error {
-	for {
-		err := fiber.Suspend(ctx, what, func(fw fiber.Waiter) {
-			w.fw = fw
-			if !w.queued {
-				q.push(w)
-			}
-		})
-		if err != nil {
-			q.remove(w)
-			return err
-		}
-		if w.woken {
-			return nil
-		}
+	err := fiber.Suspend(ctx, what, func(fw fiber.Waiter) {
+		w.fw = fw
+		q.push(w)
+	})
+	if err != nil {
+		q.remove(w)
 	}
+	return err
 }
