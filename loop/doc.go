@@ -11,7 +11,7 @@
 // syscall. Post, Stop, Close, OnClose, OnLoop, Now and Stats are safe from
 // any goroutine; Schedule, Microtask (and their Job forms), AfterFunc, At,
 // Register and Unregister are for code running on the loop. OnLoop tells
-// the two apart for the layers above, in about 2 ns.
+// the two apart for the layers above, in a few nanoseconds.
 //
 // # One turn
 //
