@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the foundation's and the futures' benchmarks, each beside its
-# plain-Go baseline (the futures also beside Node, scripts/node_await.js,
-# when node is installed), and compares them with benchstat (one column per
+# Runs the benchmarks of the loop, timers, offload pool, poller, futures,
+# fibers, sync and goroutine identity, each beside its plain-Go baseline
+# (the futures also beside Node, scripts/node_await.js, when node is
+# installed), then compares them with benchstat (one column per
 # implementation). The machine is shared and noisy: -count=6 runs alternate
 # between benchmarks, and benchstat reports medians with their spread.
 #
@@ -36,6 +37,28 @@ for _ in $(seq "$count"); do
 	fi
 done
 
+echo "== fiber: coroutine switch, fiber switch, spawn, parked memory; goroutine baselines beside"
+# One round is every fiber benchmark once, then BenchmarkFiber_Parked once
+# more per implementation, each in a fresh process with -benchtime=1x: the
+# first round in a process also counts the goroutine descriptors, which the
+# runtime keeps and reuses afterwards (docs/fiber.md).
+go test -c -o "$out/fiber.test" ./fiber/
+: >"$out/fiber.txt"
+: >"$out/fiber-fresh.txt"
+for _ in $(seq "$count"); do
+	"$out/fiber.test" -test.run '^$' -test.bench 'Coroutine_|Fiber_' -test.benchmem -test.count=1 | tee -a "$out/fiber.txt"
+	for impl in weft goroutine; do
+		"$out/fiber.test" -test.run '^$' -test.bench "Fiber_Parked/impl=$impl\$" -test.benchtime=1x -test.count=1 | tee -a "$out/fiber-fresh.txt"
+	done
+done
+echo "== sync: fiber primitives beside their goroutine counterparts"
+go test -c -o "$out/sync.test" ./sync/
+: >"$out/sync.txt"
+for _ in $(seq "$count"); do
+	"$out/sync.test" -test.run '^$' -test.bench 'Mutex_|Chan_' -test.benchmem -test.count=1 | tee -a "$out/sync.txt"
+done
+echo "== goroutine identity: weft, runtime.Stack, gettid"
+go test -run '^$' -bench 'Current' -count="$count" ./internal/gid/ | tee "$out/gid.txt"
 echo
 echo "== summaries"
 benchstat -col /impl "$out/loop.txt"
@@ -51,24 +74,10 @@ benchstat -col /impl "$out/future.txt"
 if [ -s "$out/node.txt" ]; then
 	benchstat "$out/node.txt"
 fi
-
-echo
-echo "== fiber: coroutine switch, fiber switch, spawn, parked memory; goroutine baselines beside"
-# One round is every fiber benchmark once, then BenchmarkFiber_Parked once
-# more per implementation, each in a fresh process with -benchtime=1x: the
-# first round in a process also counts the goroutine descriptors, which the
-# runtime keeps and reuses afterwards (docs/fiber.md).
-go test -c -o "$out/fiber.test" ./fiber/
-: >"$out/fiber.txt"
-: >"$out/fiber-fresh.txt"
-for _ in $(seq "$count"); do
-	"$out/fiber.test" -test.run '^$' -test.bench 'Coroutine_|Fiber_' -test.benchmem -test.count=1 | tee -a "$out/fiber.txt"
-	for impl in weft goroutine; do
-		"$out/fiber.test" -test.run '^$' -test.bench "Fiber_Parked/impl=$impl\$" -test.benchtime=1x -test.count=1 | tee -a "$out/fiber-fresh.txt"
-	done
-done
 for b in Coroutine_Switch Fiber_Switch Fiber_Spawn Fiber_Parked; do
 	benchstat -col /impl -filter ".name:$b" "$out/fiber.txt"
 done
 benchstat -col /part -filter ".name:Fiber_SwitchParts" "$out/fiber.txt"
 benchstat -col /impl "$out/fiber-fresh.txt"
+benchstat -col /impl "$out/sync.txt"
+benchstat "$out/gid.txt"
