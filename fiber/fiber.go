@@ -98,9 +98,8 @@ func funcPC(fn any) uintptr { return reflect.ValueOf(fn).Pointer() }
 // current returns the fiber ctx belongs to, and panics unless the caller
 // is that fiber, running now: a fiber-facing call from any other goroutine
 // would switch coroutines it does not own and hang the loop, so it must
-// fail loudly instead. The check costs a context lookup and an OnLoop
-// (about 2.6 ns for the goroutine's identity, BenchmarkCurrent in
-// internal/gid).
+// fail loudly instead. The check costs a context lookup and an OnLoop (a
+// few nanoseconds, BenchmarkCurrent in internal/gid).
 func current(ctx context.Context, op string) *fiber {
 	fb, ok := ctx.(*fiber)
 	if !ok {
