@@ -168,6 +168,43 @@ func TestAwait_DerivedContext(t *testing.T) {
 	}
 }
 
+// An Await ended by its context leaves its reaction on the future; when
+// that future settles later it wakes nothing the fiber waits in by then (a
+// Sleep, an Await of another future), and Awaits after it still work.
+func TestAwait_StaleReactionWakesNothing(t *testing.T) {
+	err := fiber.Run(context.Background(), func(ctx context.Context) error {
+		l := fiber.Loop(ctx)
+		f1, p1 := future.New[int](l)
+		f2, p2 := future.New[int](l)
+		start := l.Now()
+		cctx, cancel := context.WithCancel(ctx)
+		fiber.Go(ctx, func(context.Context) (int, error) { cancel(); return 0, nil })
+		if _, err := fiber.Await(cctx, f1); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Await(f1) = %v, want context.Canceled", err)
+		}
+		l.AfterFunc(time.Second, func() { p1.Resolve(1) })
+		l.AfterFunc(3*time.Second, func() { p2.Resolve(2) })
+		if err := fiber.Sleep(ctx, 2*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Duration(l.Now() - start); got != 2*time.Second {
+			t.Errorf("Sleep(2s) woke after %v: f1's stale reaction woke it", got)
+		}
+		if v, err := fiber.Await(ctx, f2); v != 2 || err != nil || time.Duration(l.Now()-start) != 3*time.Second {
+			t.Errorf("Await(f2) = %v, %v at %v; want 2, nil at 3s", v, err, time.Duration(l.Now()-start))
+		}
+		f3, p3 := future.New[int](l)
+		l.AfterFunc(time.Second, func() { p3.Resolve(3) })
+		if v, err := fiber.Await(ctx, f3); v != 3 || err != nil || time.Duration(l.Now()-start) != 4*time.Second {
+			t.Errorf("Await(f3) = %v, %v at %v; want 3, nil at 4s", v, err, time.Duration(l.Now()-start))
+		}
+		return nil
+	}, loop.WithVirtualTime(time.Unix(0, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A done context is checked before parking: Await, Sleep, Yield and
 // Suspend return its error at once and Suspend enqueues nothing.
 func TestWaits_ContextAlreadyDone(t *testing.T) {

@@ -56,12 +56,8 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...loop
 		defer context.AfterFunc(ctx, func() { loopctl.HoldRemote(l, -1) })()
 	}
 	_ = l.Post(func() {
-		s.spawn(ctx, funcPC(main), func(fb *fiber) {
-			err := call(func() error { return main(fb) })
-			if !s.closing { // a killed main that recovered must not hide why
-				result = err
-			}
-		})
+		m := &mainFiber{fn: main, result: &result}
+		s.start(&m.fiber, ctx, m)
 	})
 	runErr := l.Run()
 	closeErr := l.Close()
@@ -75,6 +71,22 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...loop
 	}
 	return result
 }
+
+// mainFiber is Run's main fiber, which sets Run's result.
+type mainFiber struct {
+	fiber
+	fn     func(ctx context.Context) error
+	result *error
+}
+
+func (m *mainFiber) run(fb *fiber) {
+	err := call(func() error { return m.fn(fb) })
+	if !fb.s.closing { // a killed main that recovered must not hide why
+		*m.result = err
+	}
+}
+
+func (m *mainFiber) entry() uintptr { return funcPC(m.fn) }
 
 // call runs fn and turns a panic into an error with the stack of the
 // panic, recovered in the fiber's own frame (on the loop side the stack
@@ -184,13 +196,14 @@ func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *fu
 	// the loop, since the fiber settles it and the deadlock check sees the
 	// fiber itself.
 	g.p = g.fut.Init(parent.s.l)
-	parent.s.start(&g.fiber, ctx, funcPC(fn), g)
+	parent.s.start(&g.fiber, ctx, g)
 	return &g.fut
 }
 
 // goFiber is a fiber started by Go: the fiber, its function and the
 // future of its results in one allocation instead of four. The future
-// keeps the rest alive while someone holds it: about 250 bytes.
+// keeps the rest alive while someone holds it: 192 bytes for a
+// Future[struct{}].
 type goFiber[T any] struct {
 	fiber
 	fut future.Future[T]
@@ -204,6 +217,8 @@ func (g *goFiber[T]) run(fb *fiber) {
 	g.fn = nil
 	g.p.Settle(v, err)
 }
+
+func (g *goFiber[T]) entry() uintptr { return funcPC(g.fn) }
 
 // Await parks the calling fiber until f settles and returns its value and
 // error, or returns ctx's error if ctx is done first (f goes on). A future
@@ -219,10 +234,20 @@ func Await[T any](ctx context.Context, f *future.Future[T]) (T, error) {
 			}
 			return v, err
 		}
-		// One small job wakes the fiber, which then reads the outcome
-		// itself.
-		f.React(&awaitJob{fb: fb, seq: fb.seq + 1})
-		if err := fb.parkCtx(ctx, "Await"); err != nil {
+		// A job wakes the fiber, which then reads the outcome itself: the
+		// fiber's own, unless an Await cancelled earlier left it attached
+		// to a future still pending.
+		var err error
+		if !fb.awaitBusy {
+			fb.awaitBusy, fb.awaitLive = true, true
+			f.React((*awaitWake)(fb))
+			err = fb.parkCtx(ctx, "Await")
+			fb.awaitLive = false
+		} else {
+			f.React(&awaitJob{fb: fb, seq: fb.seq + 1})
+			err = fb.parkCtx(ctx, "Await")
+		}
+		if err != nil {
 			var zero T
 			return zero, err
 		}
@@ -258,7 +283,23 @@ type observed struct{}
 
 func (observed) Run() {}
 
-// awaitJob wakes a fiber awaiting a future of its own loop.
+// awaitWake is a fiber seen as the reaction that wakes it from an Await
+// of a future of its own loop: an Await allocates nothing. A fiber has one;
+// it stays attached (awaitBusy) until its future settles, even if the
+// Await ended first on its context, and it wakes the fiber only if the
+// fiber is still in that Await (awaitLive).
+type awaitWake fiber
+
+func (w *awaitWake) Run() {
+	fb := (*fiber)(w)
+	fb.awaitBusy = false
+	if fb.awaitLive {
+		fb.wake(fb.seq, nil)
+	}
+}
+
+// awaitJob wakes a fiber awaiting a future of its own loop while its own
+// awaitWake is still attached elsewhere.
 type awaitJob struct {
 	fb  *fiber
 	seq uint64

@@ -43,17 +43,31 @@ func (g *Group) Go(fn func(ctx context.Context) error) {
 		panic("fiber: Group.Go called from outside the group's loop")
 	}
 	g.n++
-	g.parent.s.spawn(g.ctx, funcPC(fn), func(fb *fiber) {
-		err := call(func() error { return fn(fb) })
-		if err != nil && g.err == nil {
-			g.err = err
-			g.cancel(err)
-		}
-		if g.n--; g.n == 0 {
-			g.waiter.Wake()
-		}
-	})
+	c := &groupFiber{g: g, fn: fn}
+	g.parent.s.start(&c.fiber, g.ctx, c)
 }
+
+// groupFiber is a fiber started by Group.Go, in one allocation with its
+// function.
+type groupFiber struct {
+	fiber
+	g  *Group
+	fn func(ctx context.Context) error
+}
+
+func (c *groupFiber) run(fb *fiber) {
+	g := c.g
+	err := call(func() error { return c.fn(fb) })
+	if err != nil && g.err == nil {
+		g.err = err
+		g.cancel(err)
+	}
+	if g.n--; g.n == 0 {
+		g.waiter.Wake()
+	}
+}
+
+func (c *groupFiber) entry() uintptr { return funcPC(c.fn) }
 
 // Wait parks the fiber that made the group until every fiber of the group
 // is done, cancels the group's context, and returns the first error.

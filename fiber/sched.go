@@ -42,6 +42,10 @@ type sched struct {
 	live    []*fiber // every fiber not yet done (each knows its index)
 	nextID  uint64
 	closing bool // the loop closed: fibers are being killed
+	// stacks holds where each parked fiber waits, recorded for a deadlock
+	// report by the fiber itself while it is the one recording.
+	stacks    map[*fiber]string
+	recording *fiber // resumed only to record its stack
 	// watched are the fibers parked on a cancellable context (each knows
 	// its index), for wakeCancelled.
 	watched []*fiber
@@ -63,23 +67,29 @@ type coro struct {
 // is also the context.Context its function receives: Done, Err, Deadline
 // and other values come from the context it was started with, and the
 // fiber itself is found by Value, so starting a fiber makes no context.
+//
+// Its fields are laid out to keep it small (136 bytes): Go allocates one
+// with every spawn (docs/benchmarks.md), and what only a deadlock report
+// needs lives in sched.
 type fiber struct {
 	context.Context // the context the fiber was started with
 	s               *sched
-	id              uint64
-	fn              uintptr // entry of the fiber's function, for reports
 	c               *coro
-	state           int
-	liveAt          int // index in sched.live
-	watchAt         int // index in sched.watched, -1 when not watched
-	body            runner
+	id              uint64
 	seq             uint64 // counts parks; a wake for an older park is stale
+	body            runner
 	wakeErr         error
 	what            string // what the fiber waits for while parked
-	stack           string // where it parked, filled in on demand for reports
-	wantStk         bool   // resumed only to record its stack
 	ctxStop         func() bool
 	waitCtx         context.Context // the cancellable context of the current wait (parkCtx)
+	// at is the fiber's index in sched.live (at[inLive]) and in
+	// sched.watched (at[inWatched], -1 when not watched).
+	at    [2]int32
+	state uint8
+	// awaitBusy: the fiber's own await reaction (awaitWake) is attached to
+	// a future that has not settled yet; awaitLive: the fiber is still in
+	// the Await that attached it.
+	awaitBusy, awaitLive bool
 }
 
 type fiberKey struct{}
@@ -95,7 +105,7 @@ func (fb *fiber) Value(key any) any {
 
 // name is the fiber's function, for reports.
 func (fb *fiber) name() string {
-	if f := runtime.FuncForPC(fb.fn); f != nil {
+	if f := runtime.FuncForPC(fb.body.entry()); f != nil {
 		return f.Name()
 	}
 	return "?"
@@ -149,30 +159,24 @@ func (fb *fiber) runBody() {
 	fb.body.run(fb)
 }
 
-// spawn makes a fiber with parent context ctx that runs body, and
-// schedules it; fn is the user's function, named in reports. Loop
-// goroutine only.
-func (s *sched) spawn(ctx context.Context, fn uintptr, body func(fb *fiber)) *fiber {
-	fb := &fiber{}
-	s.start(fb, ctx, fn, funcBody(body))
-	return fb
+// A runner is what a fiber runs. Each kind of fiber (Go's, a Group's,
+// Run's main) is a struct that embeds the fiber and is its own runner, so
+// a spawn is one allocation holding the fiber, the user's function and
+// whatever the kind needs.
+type runner interface {
+	run(fb *fiber)
+	// entry is the user's function's entry, for reports: worked out only
+	// when a report needs it (reflect costs 4 % of a spawn).
+	entry() uintptr
 }
 
-// A runner is what a fiber runs: a funcBody, or a goFiber that carries
-// its function and promise in the same allocation as the fiber.
-type runner interface{ run(fb *fiber) }
-
-type funcBody func(fb *fiber)
-
-func (f funcBody) run(fb *fiber) { f(fb) }
-
-// start sets up fb, allocated by the caller, and schedules it.
-func (s *sched) start(fb *fiber, ctx context.Context, fn uintptr, body runner) {
+// start sets up fb, allocated by the caller as part of body, and
+// schedules it.
+func (s *sched) start(fb *fiber, ctx context.Context, body runner) {
 	s.nextID++
-	fb.Context, fb.s, fb.id, fb.fn, fb.state = ctx, s, s.nextID, fn, ready
+	fb.Context, fb.s, fb.id, fb.state = ctx, s, s.nextID, ready
 	fb.body = body
-	fb.watchAt = -1
-	fb.liveAt = len(s.live)
+	fb.at = [2]int32{inLive: int32(len(s.live)), inWatched: -1}
 	s.live = append(s.live, fb)
 	s.l.ScheduleJob(fb)
 }
@@ -217,22 +221,28 @@ func (s *sched) finish(fb *fiber) {
 
 // unlive removes fb from the live fibers, in constant time.
 func (s *sched) unlive(fb *fiber) {
-	s.live = swapRemove(s.live, fb, func(f *fiber) *int { return &f.liveAt })
+	s.live = swapRemove(s.live, fb, inLive)
 }
 
+// The lists a fiber knows its index in (fiber.at).
+const (
+	inLive = iota
+	inWatched
+)
+
 // swapRemove removes fb from list in constant time, moving the last fiber
-// into its place. Each fiber of list knows its index there, through at;
-// fb's becomes -1. A fiber not in list (at -1, or stale) is left alone.
-func swapRemove(list []*fiber, fb *fiber, at func(*fiber) *int) []*fiber {
-	i := *at(fb)
+// into its place. Each fiber of list knows its index there, at[k]; fb's
+// becomes -1. A fiber not in list (at -1, or stale) is left alone.
+func swapRemove(list []*fiber, fb *fiber, k int) []*fiber {
+	i := int(fb.at[k])
 	if i < 0 || i >= len(list) || list[i] != fb {
 		return list
 	}
 	last := len(list) - 1
 	list[i] = list[last]
-	*at(list[i]) = i
+	list[i].at[k] = int32(i)
 	list[last] = nil
-	*at(fb) = -1
+	fb.at[k] = -1
 	return list[:last]
 }
 
@@ -263,12 +273,12 @@ func (fb *fiber) suspend() {
 		if s.closing {
 			panic(errKilled)
 		}
-		if !fb.wantStk {
+		if s.recording != fb {
 			break
 		}
 		// Woken only to say where it waits, for a deadlock report.
-		fb.wantStk = false
-		fb.stack = stackOf()
+		s.recording = nil
+		s.stacks[fb] = stackOf()
 		fb.state = parked
 	}
 }
@@ -290,13 +300,13 @@ func (fb *fiber) wake(seq uint64, err error) bool {
 // map here cost a fifth of a Mutex hand-off).
 func (s *sched) watch(fb *fiber, ctx context.Context) {
 	fb.waitCtx = ctx
-	fb.watchAt = len(s.watched)
+	fb.at[inWatched] = int32(len(s.watched))
 	s.watched = append(s.watched, fb)
 }
 
 func (s *sched) unwatch(fb *fiber) {
 	fb.waitCtx = nil
-	s.watched = swapRemove(s.watched, fb, func(f *fiber) *int { return &f.watchAt })
+	s.watched = swapRemove(s.watched, fb, inWatched)
 }
 
 // wakeCancelled wakes, with their context's error, the parked fibers whose
@@ -352,9 +362,12 @@ func (s *sched) stuck(report func(error)) bool {
 	// Resume each parked fiber once so that it records its own stack
 	// (park does it and parks again); a fiber's stack can only be read
 	// from its own goroutine.
+	if s.stacks == nil {
+		s.stacks = make(map[*fiber]string, len(parkedFibers))
+	}
 	for _, fb := range parkedFibers {
-		if fb.stack == "" {
-			fb.wantStk = true
+		if _, ok := s.stacks[fb]; !ok {
+			s.recording = fb
 			fb.state = ready
 			s.resume(fb)
 		}
@@ -362,7 +375,7 @@ func (s *sched) stuck(report func(error)) bool {
 	var b strings.Builder
 	fmt.Fprintf(&b, "fiber: deadlock: all %d fibers are parked and nothing can wake them", len(parkedFibers))
 	for _, fb := range parkedFibers {
-		fmt.Fprintf(&b, "\n\nfiber %d (%s), parked in %s:\n%s", fb.id, fb.name(), fb.what, fb.stack)
+		fmt.Fprintf(&b, "\n\nfiber %d (%s), parked in %s:\n%s", fb.id, fb.name(), fb.what, s.stacks[fb])
 	}
 	report(&DeadlockError{msg: b.String(), Fibers: len(parkedFibers)})
 	return true
@@ -379,7 +392,7 @@ func (s *sched) kill() int {
 		if fb.c != nil {
 			fb.c.stop() // park panics errKilled; the body unwinds
 		}
-		if fb.liveAt >= 0 {
+		if fb.at[inLive] >= 0 {
 			s.unlive(fb) // never started: nothing to unwind
 			if fb.ctxStop != nil {
 				fb.ctxStop()
@@ -425,8 +438,8 @@ func machinery(fn string) bool {
 		"github.com/weftio/weft/fiber.(*coro).loop",
 		"github.com/weftio/weft/fiber.Run.func",
 		"github.com/weftio/weft/fiber.(*goFiber[",
-		"github.com/weftio/weft/fiber.funcBody.run",
-		"github.com/weftio/weft/fiber.(*Group).Go.func",
+		"github.com/weftio/weft/fiber.(*groupFiber).run",
+		"github.com/weftio/weft/fiber.(*mainFiber).run",
 		"iter.Pull",
 		"created by iter.Pull",
 	} {
@@ -434,7 +447,7 @@ func machinery(fn string) bool {
 			return true
 		}
 	}
-	return strings.Contains(fn, "(*sched).spawn.")
+	return false
 }
 
 // DeadlockError is what Run returns when every fiber is parked and
