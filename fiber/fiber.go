@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/weftio/weft/future"
@@ -38,6 +39,8 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...loop
 	}
 	s := newSched(l)
 	s.loopGid = gid.Current()
+	scheds.Store(l, s)
+	defer scheds.Delete(l)
 	var result error
 	loopctl.SetAdvanceHook(l, s.wakeCancelled)
 	loopctl.SetStuckHook(l, func() bool {
@@ -171,6 +174,26 @@ func (fb *fiber) parkCtx(ctx context.Context, what string) error {
 	stop()
 	loopctl.Hold(l, -1)
 	return err
+}
+
+// scheds maps each loop that Run drives to its fibers, for Self.
+var scheds sync.Map // *loop.Loop -> *sched
+
+// Self returns the context of the fiber of l that is calling, or nil if
+// the caller is not a fiber of l running now (another goroutine, a plain
+// task of the loop, a loop that Run does not drive). It is for methods
+// that get no context but must park their caller, such as a net.Conn's
+// Read (package weft/netpoll): they find the fiber here and pass its
+// context to Suspend. It costs a map look-up and an OnLoop.
+func Self(l *loop.Loop) context.Context {
+	v, ok := scheds.Load(l)
+	if !ok || !l.OnLoop() {
+		return nil
+	}
+	if fb := v.(*sched).running; fb != nil {
+		return fb
+	}
+	return nil
 }
 
 // Loop returns the loop the calling fiber runs on, to make futures that

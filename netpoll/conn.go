@@ -1,0 +1,400 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package netpoll
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/loop"
+	"github.com/weftio/weft/netpoll/poller"
+	"github.com/weftio/weft/timer"
+)
+
+// Conn is the fiber face of a stream connection (TCP or Unix): a net.Conn
+// whose Read parks the calling fiber until data arrives and whose Write
+// parks it until the data is accepted, on the loop the connection belongs
+// to. bufio, crypto/tls and net/http's ReadRequest and ReadResponse work
+// over it unchanged.
+//
+// Read and Write must be called from fibers of the connection's loop.
+// Write, Close, CloseWrite and the deadline setters may also be called
+// from any other goroutine: Write then blocks that goroutine (never the
+// loop) until the data is accepted, and writes keep their order. A Read
+// from outside the loop's fibers fails with ErrNotFiber.
+//
+// Deadlines run on the loop's timers, on its clock (virtual time
+// included). Errors are *net.OpError values: errors.Is works with
+// net.ErrClosed, os.ErrDeadlineExceeded, the context's error (a parked
+// Read or Write also wakes when its fiber's context is cancelled) and the
+// errno.
+type Conn struct {
+	sock
+	readers []fiber.Waiter // fibers parked in Read
+	writers []fiber.Waiter // a fiber parked in Dial until connected
+	rdl     deadline
+	wdl     deadline
+	dialing bool
+}
+
+// deadline is one direction's deadline on the loop's clock.
+type deadline struct {
+	t       timer.Timer
+	expired bool
+}
+
+// ErrNotFiber is returned by a Conn's Read, and by Accept, when the caller
+// is not a fiber of the connection's loop.
+var ErrNotFiber = errors.New("netpoll: not called from a fiber of the connection's loop")
+
+var _ net.Conn = (*Conn)(nil)
+
+// newConn wraps a connected fd and registers it on l. Loop goroutine only.
+func newConn(l *loop.Loop, fd int, family int, o *options) (*Conn, error) {
+	c := &Conn{}
+	if err := c.sock.init(l, c, fd, family, o); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// abort ends the connection when its loop closes.
+func (c *Conn) abort() { c.fail(net.ErrClosed) }
+
+// Ready is the poller's readiness callback. Loop goroutine only.
+func (c *Conn) Ready(ev poller.Events) {
+	if c.gone {
+		return
+	}
+	if ev&(poller.Readable|poller.HangUp|poller.Error) != 0 {
+		c.readable(ev)
+		wakeAll(&c.readers)
+	}
+	if ev&(poller.Writable|poller.HangUp|poller.Error) != 0 {
+		c.canWrite = true
+		if c.dialing {
+			wakeAll(&c.writers)
+			return
+		}
+		c.drain()
+	}
+}
+
+// drain flushes the queue, wakes the writers parked for room, and ends a
+// graceful close once the queue is empty.
+func (c *Conn) drain() {
+	err := c.flush()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if c.wrShut && c.queued() == 0 {
+		if c.closed {
+			c.release(false)
+		} else if err := c.shutdownWrite(); err != nil {
+			c.fail(err)
+		}
+	}
+}
+
+// fail closes the connection after a write error: every waiter sees it.
+func (c *Conn) fail(err error) {
+	c.failPending(err)
+	c.release(true)
+	wakeAll(&c.readers)
+	wakeAll(&c.writers)
+}
+
+func wakeAll(ws *[]fiber.Waiter) {
+	for _, w := range *ws {
+		w.Wake()
+	}
+	*ws = (*ws)[:0]
+}
+
+// self returns the calling fiber's context, or nil.
+func (c *Conn) self() context.Context { return fiber.Self(c.l) }
+
+// Read reads into b, parking the calling fiber until data, EOF, an error,
+// the read deadline or Close.
+func (c *Conn) Read(b []byte) (int, error) {
+	ctx := c.self()
+	if ctx == nil {
+		return 0, c.opErr("read", ErrNotFiber)
+	}
+	for {
+		switch {
+		case c.closed:
+			return 0, c.opErr("read", net.ErrClosed)
+		case c.rdl.expired:
+			return 0, c.opErr("read", os.ErrDeadlineExceeded)
+		case c.gone:
+			return 0, c.opErr("read", unix.ECONNRESET)
+		case len(b) == 0:
+			return 0, nil
+		}
+		if c.canRead {
+			n, err := unix.Read(c.fd, b)
+			switch {
+			case err == nil && n == 0:
+				return 0, io.EOF
+			case err == nil:
+				if n < len(b) {
+					c.shortRead()
+				}
+				return n, nil
+			case err == unix.EINTR:
+				continue
+			case err == unix.EAGAIN:
+				c.canRead = false
+			default:
+				return 0, c.opErr("read", os.NewSyscallError("read", err))
+			}
+		}
+		if err := fiber.Suspend(ctx, "Conn.Read", func(w fiber.Waiter) { c.readers = append(c.readers, w) }); err != nil {
+			return 0, c.opErr("read", err)
+		}
+	}
+}
+
+// Write writes b, parking the calling fiber (or blocking the calling
+// goroutine, outside the loop's fibers) while the write queue is at its
+// high watermark, until all of b is accepted, the write deadline passes
+// or the connection closes. Accepted data is sent even if Close follows
+// at once (within the linger time, WithLinger).
+func (c *Conn) Write(b []byte) (int, error) {
+	ctx := c.self()
+	if ctx == nil {
+		if c.l.OnLoop() {
+			return 0, c.opErr("write", ErrNotFiber) // a plain task would block its own loop
+		}
+		return c.writeRemote(b)
+	}
+	if err := c.writeCheck(); err != nil {
+		return 0, c.opErr("write", err)
+	}
+	n := 0
+	if !c.full() {
+		var err error
+		if n, err = c.offer(b, false); err != nil {
+			c.fail(err)
+			return n, c.opErr("write", err)
+		}
+		if n == len(b) {
+			return n, nil
+		}
+	}
+	// Wait in line for room, behind earlier writes.
+	r := &writeReq{b: b, n: n, active: true}
+	c.pending = append(c.pending, r)
+	if err := fiber.Suspend(ctx, "Conn.Write", func(w fiber.Waiter) { r.fw = w }); err != nil {
+		r.active = false
+		return r.n, c.opErr("write", err)
+	}
+	return r.n, c.opErr("write", r.err)
+}
+
+// writeCheck returns why a write cannot start, or nil.
+func (c *Conn) writeCheck() error {
+	switch {
+	case c.closed || c.wrShut:
+		return net.ErrClosed
+	case c.wdl.expired:
+		return os.ErrDeadlineExceeded
+	case c.gone:
+		return unix.EPIPE
+	}
+	return nil
+}
+
+// writeRemote is Write from a goroutine outside the loop: the data goes to
+// the loop by Post, in order, and the goroutine waits until it is
+// accepted.
+func (c *Conn) writeRemote(b []byte) (int, error) {
+	r := &writeReq{b: b, done: make(chan *writeReq, 1), active: true}
+	if err := c.l.Post(func() { c.acceptRemote(r) }); err != nil {
+		return 0, c.opErr("write", net.ErrClosed)
+	}
+	<-r.done
+	return r.n, c.opErr("write", r.err)
+}
+
+func (c *Conn) acceptRemote(r *writeReq) {
+	if err := c.writeCheck(); err != nil {
+		c.finishReq(r, err)
+		return
+	}
+	if !c.full() {
+		n, err := c.offer(r.b, false)
+		r.n = n
+		if err != nil {
+			c.finishReq(r, err)
+			c.fail(err)
+			return
+		}
+		if n == len(r.b) {
+			c.finishReq(r, nil)
+			return
+		}
+	}
+	c.pending = append(c.pending, r)
+}
+
+// Close closes the connection: parked Reads and Writes return
+// net.ErrClosed, and data already accepted is still sent, within the
+// linger time (WithLinger), before the socket closes with FIN. Any
+// goroutine may call it; a second Close returns an error matching
+// net.ErrClosed.
+func (c *Conn) Close() error {
+	return c.onLoop("close", func() error {
+		if c.closed {
+			return net.ErrClosed
+		}
+		c.closed = true
+		c.rdl.t.Stop()
+		c.wdl.t.Stop()
+		c.failPending(net.ErrClosed)
+		wakeAll(&c.readers)
+		wakeAll(&c.writers)
+		c.closeGracefully()
+		return nil
+	})
+}
+
+// CloseWrite shuts down the writing side once the queued data is sent:
+// the peer reads EOF, and this side can still read.
+func (c *Conn) CloseWrite() error {
+	return c.onLoop("close", func() error {
+		if c.closed || c.gone {
+			return net.ErrClosed
+		}
+		c.wrShut = true
+		c.failPending(net.ErrClosed)
+		wakeAll(&c.writers)
+		return c.shutdownWrite()
+	})
+}
+
+// SetLinger sets how Close treats data not yet sent: sec < 0 keeps the
+// default (send it within the linger time), 0 drops it and resets the
+// connection, sec > 0 bounds the sending to sec seconds.
+func (c *Conn) SetLinger(sec int) error {
+	return c.onLoop("set", func() error {
+		o := *c.o
+		if sec >= 0 {
+			o.linger = time.Duration(sec) * time.Second
+		} else {
+			o.linger = DefaultLinger
+		}
+		c.o = &o
+		return nil
+	})
+}
+
+// onLoop runs f on the connection's loop: directly when the caller is on
+// it, else by Post, waiting for the result.
+func (c *Conn) onLoop(op string, f func() error) error {
+	if c.l.OnLoop() {
+		return c.opErr(op, f())
+	}
+	done := make(chan error, 1)
+	if err := c.l.Post(func() { done <- f() }); err != nil {
+		return c.opErr(op, net.ErrClosed)
+	}
+	return c.opErr(op, <-done)
+}
+
+// LocalAddr returns the local address (a *net.TCPAddr or *net.UnixAddr).
+func (c *Conn) LocalAddr() net.Addr {
+	var a net.Addr
+	_ = c.onLoop("addr", func() error { a, _ = c.addrPair(); return nil })
+	return a
+}
+
+// RemoteAddr returns the peer's address.
+func (c *Conn) RemoteAddr() net.Addr {
+	var a net.Addr
+	_ = c.onLoop("addr", func() error { _, a = c.addrPair(); return nil })
+	return a
+}
+
+// SetDeadline sets the read and write deadlines.
+func (c *Conn) SetDeadline(t time.Time) error {
+	return c.onLoop("set", func() error {
+		c.setDeadline(&c.rdl, c.expireRead, t)
+		c.setDeadline(&c.wdl, c.expireWrite, t)
+		return nil
+	})
+}
+
+// SetReadDeadline sets the deadline for Reads, now and future ones; the
+// zero time means none. A Read parked when it passes returns an error
+// matching os.ErrDeadlineExceeded, and so does every Read until the
+// deadline is moved.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	return c.onLoop("set", func() error { c.setDeadline(&c.rdl, c.expireRead, t); return nil })
+}
+
+// SetWriteDeadline sets the deadline for Writes; see SetReadDeadline.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	return c.onLoop("set", func() error { c.setDeadline(&c.wdl, c.expireWrite, t); return nil })
+}
+
+func (c *Conn) setDeadline(d *deadline, expire func(), t time.Time) {
+	if c.closed {
+		return
+	}
+	d.t.Stop()
+	d.expired = false
+	if t.IsZero() {
+		return
+	}
+	if dur := untilDeadline(c.l, t); dur > 0 {
+		d.t = c.l.AfterFunc(dur, expire)
+		return
+	}
+	expire()
+}
+
+func (c *Conn) expireRead() {
+	c.rdl.expired = true
+	wakeAll(&c.readers)
+}
+
+func (c *Conn) expireWrite() {
+	c.wdl.expired = true
+	c.failPending(os.ErrDeadlineExceeded)
+	if c.dialing {
+		wakeAll(&c.writers)
+	}
+}
+
+// SetNoDelay sets TCP_NODELAY (on by default).
+func (c *Conn) SetNoDelay(on bool) error {
+	return c.onLoop("set", func() error {
+		if c.gone {
+			return net.ErrClosed
+		}
+		return setNoDelay(c.fd, on)
+	})
+}
+
+// SetKeepAlive sets the keep-alive period; negative turns it off.
+func (c *Conn) SetKeepAlive(d time.Duration) error {
+	return c.onLoop("set", func() error {
+		if c.gone {
+			return net.ErrClosed
+		}
+		return setKeepAlive(c.fd, d)
+	})
+}
+
+// Loop returns the loop the connection belongs to.
+func (c *Conn) Loop() *loop.Loop { return c.l }

@@ -1,0 +1,343 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package netpoll
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/weftio/weft/loop"
+	"github.com/weftio/weft/netpoll/poller"
+)
+
+// Handler is the callback face of a connection: its methods run on the
+// connection's loop, one at a time, with no goroutine or fiber per
+// connection.
+type Handler interface {
+	// OnOpen runs once the connection is on its loop, before any OnData.
+	OnOpen(c *EventConn)
+	// OnData delivers bytes read. data lives in the loop's read buffer: it
+	// is valid only until OnData returns (copy what you keep).
+	OnData(c *EventConn, data []byte)
+	// OnClose runs once when the connection is gone: err is nil after
+	// Close, io.EOF when the peer closed its side (and the handler is not
+	// a HalfCloser), net.ErrClosed when its server closed, or the error
+	// that broke it.
+	OnClose(c *EventConn, err error)
+}
+
+// A Drainer is told when a connection's write queue, after reaching the
+// high watermark, has drained to the low watermark: writes are accepted
+// again and reading has resumed.
+type Drainer interface {
+	OnDrain(c *EventConn)
+}
+
+// A HalfCloser is told when the peer has closed its writing side (EOF)
+// instead of having the connection closed: it may still write, then
+// Close.
+type HalfCloser interface {
+	OnReadEOF(c *EventConn)
+}
+
+// Handlers is a Handler made of functions; a nil one does nothing.
+type Handlers struct {
+	Open  func(c *EventConn)
+	Data  func(c *EventConn, data []byte)
+	Close func(c *EventConn, err error)
+}
+
+// OnOpen calls h.Open.
+func (h Handlers) OnOpen(c *EventConn) {
+	if h.Open != nil {
+		h.Open(c)
+	}
+}
+
+// OnData calls h.Data.
+func (h Handlers) OnData(c *EventConn, data []byte) {
+	if h.Data != nil {
+		h.Data(c, data)
+	}
+}
+
+// OnClose calls h.Close.
+func (h Handlers) OnClose(c *EventConn, err error) {
+	if h.Close != nil {
+		h.Close(c, err)
+	}
+}
+
+// ErrQueueFull is returned by EventConn.Write on the loop when the
+// connection's write queue is at its high watermark (WithWatermarks):
+// nothing was taken; wait for OnDrain (Drainer).
+var ErrQueueFull = errors.New("netpoll: write queue at its high watermark")
+
+// EventConn is the callback face of a stream connection. Its methods are
+// for the connection's loop (inside its handler's callbacks, or tasks
+// of that loop), except Write and Close, which any goroutine may call.
+type EventConn struct {
+	sock
+	h     Handler
+	srv   *Server // the server that accepted it, or nil
+	li    int32   // the index of its loop in srv's group
+	eof   bool    // the peer closed its side
+	value any
+}
+
+// maxReadsPerEvent bounds the reads one readiness event makes before the
+// connection goes to the back of the loop's queue: one busy connection
+// cannot starve the others.
+const maxReadsPerEvent = 16
+
+// openEventConn wraps a connected fd on l, registers it and runs OnOpen.
+// Loop goroutine only.
+func openEventConn(l *loop.Loop, fd, family int, o *options, h Handler, srv *Server, li int) (*EventConn, error) {
+	c := &EventConn{h: h, srv: srv, li: int32(li)}
+	if err := c.sock.init(l, c, fd, family, o); err != nil {
+		return nil, err
+	}
+	h.OnOpen(c)
+	return c, nil
+}
+
+// abort ends the connection when its loop closes.
+func (c *EventConn) abort() { c.broken(net.ErrClosed) }
+
+// Ready is the poller's readiness callback. Loop goroutine only.
+func (c *EventConn) Ready(ev poller.Events) {
+	if c.gone {
+		return
+	}
+	if ev&(poller.Writable|poller.HangUp|poller.Error) != 0 {
+		c.canWrite = true
+		c.drain()
+	}
+	if ev&(poller.Readable|poller.HangUp|poller.Error) != 0 {
+		c.readable(ev)
+		c.readSome()
+	}
+}
+
+// Run continues reading after a readiness event used up its share: the
+// connection is its own loop.Job.
+func (c *EventConn) Run() { c.readSome() }
+
+func (c *EventConn) readSome() {
+	buf := c.ls.readBuf()
+	for i := 0; i < maxReadsPerEvent; i++ {
+		if c.gone || c.closed || c.paused || c.eof || !c.canRead {
+			return
+		}
+		n, err := unix.Read(c.fd, buf)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			c.canRead = false
+			return
+		case err != nil:
+			c.broken(os.NewSyscallError("read", err))
+			return
+		case n == 0:
+			c.eof = true
+			if hc, ok := c.h.(HalfCloser); ok {
+				hc.OnReadEOF(c)
+			} else {
+				c.closeWith(io.EOF)
+			}
+			return
+		}
+		if n < len(buf) {
+			c.shortRead()
+		}
+		c.h.OnData(c, buf[:n])
+	}
+	if c.canRead && !c.gone && !c.closed && !c.paused {
+		c.l.ScheduleJob(c)
+	}
+}
+
+// drain flushes the queue; once it is at the low mark, reading resumes
+// and a Drainer is told.
+func (c *EventConn) drain() {
+	if err := c.flush(); err != nil {
+		c.broken(err)
+		return
+	}
+	if c.wrShut && c.queued() == 0 {
+		if c.closed {
+			c.release(false)
+			return
+		}
+		if err := c.shutdownWrite(); err != nil {
+			c.broken(err)
+			return
+		}
+	}
+	if c.paused && c.queued() <= c.o.lowWater && len(c.pending) == 0 {
+		c.paused = false
+		if d, ok := c.h.(Drainer); ok {
+			d.OnDrain(c)
+		}
+		if c.canRead {
+			c.l.ScheduleJob(c)
+		}
+	}
+}
+
+// Write sends b. On the loop it never waits: what the kernel does not take
+// at once is queued, and the call returns len(b), nil; if the queue is
+// already at its high watermark it takes nothing and returns ErrQueueFull
+// (reading is paused until the queue drains; a Drainer is told then). From
+// any other goroutine, Write copies nothing and blocks that goroutine
+// until b is accepted, in order with other writes.
+func (c *EventConn) Write(b []byte) (int, error) {
+	if !c.l.OnLoop() {
+		return c.writeRemote(b)
+	}
+	if err := c.writeCheck(); err != nil {
+		return 0, c.opErr("write", err)
+	}
+	if c.full() {
+		c.paused = true
+		return 0, ErrQueueFull
+	}
+	n, err := c.offer(b, true)
+	if err != nil {
+		c.broken(err)
+		return n, c.opErr("write", err)
+	}
+	if c.queued() >= c.o.highWater {
+		c.paused = true
+	}
+	return n, nil
+}
+
+func (c *EventConn) writeCheck() error {
+	switch {
+	case c.closed || c.wrShut:
+		return net.ErrClosed
+	case c.gone:
+		return unix.EPIPE
+	}
+	return nil
+}
+
+func (c *EventConn) writeRemote(b []byte) (int, error) {
+	r := &writeReq{b: b, done: make(chan *writeReq, 1), active: true}
+	if err := c.l.Post(func() {
+		if err := c.writeCheck(); err != nil {
+			c.finishReq(r, err)
+			return
+		}
+		if !c.full() {
+			n, err := c.offer(r.b, false)
+			r.n = n
+			if err != nil {
+				c.finishReq(r, err)
+				c.broken(err)
+				return
+			}
+			if n == len(r.b) {
+				c.finishReq(r, nil)
+				return
+			}
+		}
+		c.paused = true
+		c.pending = append(c.pending, r)
+	}); err != nil {
+		return 0, c.opErr("write", net.ErrClosed)
+	}
+	<-r.done
+	return r.n, c.opErr("write", r.err)
+}
+
+// Close closes the connection: OnClose runs (with a nil error), and data
+// already queued is still sent, within the linger time, before FIN. Any
+// goroutine may call it.
+func (c *EventConn) Close() error {
+	if !c.l.OnLoop() {
+		if err := c.l.Post(func() { c.closeWith(nil) }); err != nil {
+			return c.opErr("close", net.ErrClosed)
+		}
+		return nil
+	}
+	if c.closed {
+		return c.opErr("close", net.ErrClosed)
+	}
+	c.closeWith(nil)
+	return nil
+}
+
+// CloseWrite shuts the writing side once the queue is sent: the peer
+// reads EOF. Loop goroutine only.
+func (c *EventConn) CloseWrite() error {
+	if c.closed || c.gone {
+		return c.opErr("close", net.ErrClosed)
+	}
+	c.wrShut = true
+	c.failPending(net.ErrClosed)
+	return c.opErr("close", c.shutdownWrite())
+}
+
+// closeWith ends the connection for the user (OnClose with err) and
+// closes the fd once the queue is sent.
+func (c *EventConn) closeWith(err error) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.failPending(net.ErrClosed)
+	c.closeGracefully()
+	c.ended()
+	c.h.OnClose(c, err)
+}
+
+// broken ends a connection the kernel reported broken: reset, nothing
+// more to send.
+func (c *EventConn) broken(err error) {
+	if c.closed {
+		c.release(true)
+		return
+	}
+	c.closed = true
+	c.failPending(err)
+	c.release(true)
+	if err != net.ErrClosed {
+		err = c.opErr("read", err)
+	}
+	c.ended()
+	c.h.OnClose(c, err)
+}
+
+// ended takes the connection off its server's count.
+func (c *EventConn) ended() {
+	if c.srv != nil {
+		c.srv.counts[c.li].Add(-1)
+	}
+}
+
+// Loop returns the connection's loop.
+func (c *EventConn) Loop() *loop.Loop { return c.l }
+
+// Value returns the value set by SetValue: per-connection state for the
+// handler.
+func (c *EventConn) Value() any { return c.value }
+
+// SetValue keeps v with the connection. Loop goroutine only.
+func (c *EventConn) SetValue(v any) { c.value = v }
+
+// LocalAddr returns the local address. Loop goroutine only.
+func (c *EventConn) LocalAddr() net.Addr { a, _ := c.addrPair(); return a }
+
+// RemoteAddr returns the peer's address. Loop goroutine only.
+func (c *EventConn) RemoteAddr() net.Addr { _, a := c.addrPair(); return a }
+
+// Queued returns how many bytes wait in the write queue. Loop goroutine
+// only.
+func (c *EventConn) Queued() int { return c.queued() }

@@ -1,0 +1,63 @@
+package netpoll_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/weftio/weft/fiber"
+)
+
+// TestMain fails the run if any goroutine is left behind once every test
+// has finished: a loop, an offload worker, a blocked writer.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// countFDs returns how many file descriptors the process has open.
+func countFDs(t testing.TB) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatalf("counting fds: %v", err)
+	}
+	return len(ents)
+}
+
+// checkFDs fails t if the process holds more fds at the end of the test
+// than at its start.
+func checkFDs(t *testing.T) {
+	t.Helper()
+	before := countFDs(t)
+	t.Cleanup(func() {
+		// A socket closed by a goroutine that just returned may take a
+		// moment to leave the table.
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			after := countFDs(t)
+			if after <= before {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("fds: %d before the test, %d after", before, after)
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+// run runs main as a fiber program and fails t with its error.
+func run(t *testing.T, main func(ctx context.Context) error) {
+	t.Helper()
+	if err := fiber.Run(context.Background(), main); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// spawn starts fn as a fiber and ignores its result value.
+func spawn(ctx context.Context, fn func(ctx context.Context) error) func() error {
+	f := fiber.Go(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
+	return func() error { _, err := fiber.Await(ctx, f); return err }
+}
