@@ -328,8 +328,8 @@ func (c *Conn) RemoteAddr() net.Addr {
 // SetDeadline sets the read and write deadlines.
 func (c *Conn) SetDeadline(t time.Time) error {
 	return c.onLoop("set", func() error {
-		c.setDeadline(&c.rdl, c.expireRead, t)
-		c.setDeadline(&c.wdl, c.expireWrite, t)
+		c.setDeadline(&c.rdl, c.wakeReaders, t)
+		c.setDeadline(&c.wdl, c.wakeWriters, t)
 		return nil
 	})
 }
@@ -339,41 +339,26 @@ func (c *Conn) SetDeadline(t time.Time) error {
 // matching os.ErrDeadlineExceeded, and so does every Read until the
 // deadline is moved.
 func (c *Conn) SetReadDeadline(t time.Time) error {
-	return c.onLoop("set", func() error { c.setDeadline(&c.rdl, c.expireRead, t); return nil })
+	return c.onLoop("set", func() error { c.setDeadline(&c.rdl, c.wakeReaders, t); return nil })
 }
 
 // SetWriteDeadline sets the deadline for Writes; see SetReadDeadline.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
-	return c.onLoop("set", func() error { c.setDeadline(&c.wdl, c.expireWrite, t); return nil })
+	return c.onLoop("set", func() error { c.setDeadline(&c.wdl, c.wakeWriters, t); return nil })
 }
 
-func (c *Conn) setDeadline(d *deadline, expire func(), t time.Time) {
-	if c.closed {
-		return
+func (c *Conn) setDeadline(d *deadline, wake func(), t time.Time) {
+	if !c.closed {
+		setLoopDeadline(c.l, d, t, wake)
 	}
-	d.t.Stop()
-	d.expired = false
-	if t.IsZero() {
-		return
-	}
-	if dur := untilDeadline(c.l, t); dur > 0 {
-		d.t = c.l.AfterFunc(dur, expire)
-		return
-	}
-	expire()
 }
 
-func (c *Conn) expireRead() {
-	c.rdl.expired = true
-	wakeAll(&c.readers)
-}
+// wakeReaders and wakeWriters are what a passing deadline wakes.
+func (c *Conn) wakeReaders() { wakeAll(&c.readers) }
 
-func (c *Conn) expireWrite() {
-	c.wdl.expired = true
+func (c *Conn) wakeWriters() {
 	c.failPending(os.ErrDeadlineExceeded)
-	if c.dialing {
-		wakeAll(&c.writers)
-	}
+	wakeAll(&c.writers)
 }
 
 // SetNoDelay sets TCP_NODELAY (on by default).

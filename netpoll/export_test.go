@@ -1,8 +1,21 @@
 package netpoll
 
+import (
+	"context"
+	"net/netip"
+)
+
 // QueuedBytes returns how many bytes wait in c's write queue, for tests.
 func QueuedBytes(c *Conn) int {
 	n := 0
 	_ = c.onLoop("test", func() error { n = c.queued(); return nil })
 	return n
+}
+
+// SetLookup replaces the DNS look-up for a test and returns a func that
+// restores it.
+func SetLookup(f func(ctx context.Context, network, host string) ([]netip.Addr, error)) (restore func()) {
+	prev := lookupNetIP
+	lookupNetIP = f
+	return func() { lookupNetIP = prev }
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/future"
 	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll/poller"
 	"github.com/weftio/weft/timer"
@@ -84,13 +85,17 @@ func resolveIn(ctx context.Context, network, address string) ([]sockSpec, error)
 	if !ep.needsLookup() {
 		return ep.specs(network, nil)
 	}
-	addrs, err := fiber.Blocking(ctx, func(ctx context.Context) ([]netip.Addr, error) {
-		return lookupHost(ctx, network, ep.host)
-	})
+	// Parked on the look-up's result, which no worker waits for.
+	f := future.FromChan(fiber.Loop(ctx), lookupChan(network, ep.host))
+	r, err := fiber.Await(ctx, f)
 	if err != nil {
+		f.Cancel()
 		return nil, err
 	}
-	return ep.specs(network, addrs)
+	if r.Err != nil {
+		return nil, r.Err
+	}
+	return ep.specs(network, r.Val.([]netip.Addr))
 }
 
 // Ready is the poller's readiness callback. Loop goroutine only.

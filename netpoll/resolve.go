@@ -6,8 +6,11 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/weftio/weft/internal/offload"
 )
 
 // An endpoint is a parsed address: a Unix socket path, or a host (an IP
@@ -58,9 +61,20 @@ func (ep endpoint) needsLookup() bool { return ep.host != "" && !ep.ip.IsValid()
 // singleflight): a thousand dials to one host cost one DNS query.
 var lookups singleflight.Group
 
-// lookupHost resolves host to its addresses for network ("ip", "ip4" or
-// "ip6" family), blocking; it runs on the offload pool, never on a loop.
-func lookupHost(ctx context.Context, network, host string) ([]netip.Addr, error) {
+// dnsPool runs the look-ups: a bounded offload pool of its own, so slow
+// DNS cannot hold the workers that file I/O and Blocking calls need (and
+// the reverse). An idle pool holds no goroutine.
+var dnsPool = sync.OnceValue(func() *offload.Pool { return offload.New(0) })
+
+// lookupNetIP is the resolver's look-up (a variable for tests).
+var lookupNetIP = net.DefaultResolver.LookupNetIP
+
+// lookupChan starts, or joins, the look-up of host for network's family
+// and returns where its result will arrive. It does not block: the
+// look-up runs on dnsPool, and only singleflight's goroutine for the
+// name waits for it, so a thousand callers waiting for one name hold no
+// worker between them.
+func lookupChan(network, host string) <-chan singleflight.Result {
 	family := "ip"
 	switch network {
 	case "tcp4", "udp4":
@@ -68,22 +82,34 @@ func lookupHost(ctx context.Context, network, host string) ([]netip.Addr, error)
 	case "tcp6", "udp6":
 		family = "ip6"
 	}
-	key := family + "/" + host
-	ch := lookups.DoChan(key, func() (any, error) {
-		// Not the caller's context: the look-up is shared, and one
-		// caller giving up must not fail the others.
-		return net.DefaultResolver.LookupNetIP(context.Background(), family, host)
+	return lookups.DoChan(family+"/"+host, func() (any, error) {
+		var (
+			addrs []netip.Addr
+			err   error
+			done  = make(chan struct{})
+		)
+		// Not a caller's context: the look-up is shared, and one caller
+		// giving up must not fail the others.
+		dnsPool().Submit(func() {
+			defer close(done)
+			addrs, err = lookupNetIP(context.Background(), family, host)
+		})
+		<-done
+		if err == nil && len(addrs) == 0 {
+			err = &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+		}
+		return addrs, err
 	})
+}
+
+// lookupHost resolves host, blocking the calling goroutine (never a loop's).
+func lookupHost(ctx context.Context, network, host string) ([]netip.Addr, error) {
 	select {
-	case r := <-ch:
+	case r := <-lookupChan(network, host):
 		if r.Err != nil {
 			return nil, r.Err
 		}
-		addrs := r.Val.([]netip.Addr)
-		if len(addrs) == 0 {
-			return nil, &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
-		}
-		return addrs, nil
+		return r.Val.([]netip.Addr), nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
