@@ -546,6 +546,56 @@ func TestRun_ReusesCoroutines(t *testing.T) {
 	}
 }
 
+// Fibers that finish without parking run one after the other on one
+// coroutine (the next one starts where the last ended), yet within the
+// loop's fairness share: a timer due meanwhile fires after at most one
+// share (256 jobs) of them; and they run in the order they were started,
+// with the reactions to each before the next.
+func TestRun_ChainedStartsKeepOrderAndFairness(t *testing.T) {
+	err := fiber.Run(context.Background(), func(ctx context.Context) error {
+		l := fiber.Loop(ctx)
+		const n = 2000
+		var order []int
+		var reactions []int
+		timerAt := -1
+		l.AfterFunc(0, func() { timerAt = len(order) })
+		before := runtime.NumGoroutine()
+		futs := make([]*future.Future[int], n)
+		for i := range n {
+			futs[i] = fiber.Go(ctx, func(context.Context) (int, error) {
+				order = append(order, i)
+				return i, nil
+			})
+			futs[i].OnSettled(func(v int, _ error) { reactions = append(reactions, v) })
+		}
+		for _, f := range futs {
+			if _, err := fiber.Await(ctx, f); err != nil {
+				return err
+			}
+		}
+		if after := runtime.NumGoroutine(); after > before+1 {
+			t.Errorf("%d goroutines after %d fibers that never parked, %d before", after, n, before)
+		}
+		for i, v := range order {
+			if v != i {
+				t.Fatalf("fiber %d ran %dth", v, i)
+			}
+		}
+		for i, v := range reactions {
+			if v != i {
+				t.Fatalf("reaction to fiber %d ran %dth", v, i)
+			}
+		}
+		if timerAt < 0 || timerAt > 256 {
+			t.Errorf("a timer due at once fired after %d of %d fibers, want at most one share (256)", timerAt, n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // 100,000 fibers alive at once on one loop, half parked in Await of a
 // shared future, half in Sleep, then all released.
 func TestRun_100000Fibers(t *testing.T) {

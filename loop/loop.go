@@ -79,6 +79,7 @@ type Loop struct {
 	dispatchFn func(poller.Handler, poller.Events)
 
 	runningJob Job // the microtask job being run, for recoverMicrotask
+	takeLeft   int // room left in the ready phase's share for takeReady
 
 	holds       int                // loopctl.Hold, on the loop
 	remoteHolds atomic.Int64       // loopctl.HoldRemote, from anywhere
@@ -216,6 +217,16 @@ func init() {
 		ll.owner.Store(id)
 	}
 	loopctl.SetStuckHook = func(l any, f func() bool) { l.(*Loop).stuckHook = f }
+	loopctl.TakeReady = func(l any, want func(any) bool) any {
+		ll := l.(*Loop)
+		if !ll.OnLoop() {
+			panic("loop: TakeReady by a goroutine that does not own the loop")
+		}
+		if j := ll.takeReady(func(j Job) bool { return want(j) }); j != nil {
+			return j
+		}
+		return nil
+	}
 	loopctl.SetAdvanceHook = func(l any, f func() bool) { l.(*Loop).advanceHook = f }
 	loopctl.Hold = func(l any, n int) { l.(*Loop).holds += n }
 	loopctl.HoldRemote = func(l any, n int) { l.(*Loop).remoteHolds.Add(int64(n)) }
@@ -539,12 +550,32 @@ func (l *Loop) runJobs(max int) (n int, ok bool) {
 		j := l.ready.Pop()
 		n++
 		l.local.tasks++
+		l.takeLeft = max - n
 		j.Run()
+		// Jobs the running one took over (takeReady) count in the share.
+		n = max - l.takeLeft
+		l.takeLeft = 0
 		if !l.drainMicrotasks() || l.runErr != nil {
 			return n, false
 		}
 	}
 	return n, true
+}
+
+// takeReady is for a job that wants to run the next ready job itself
+// (loopctl.TakeReady): a fiber's coroutine whose fiber finished starts the
+// next fresh fiber without switching back to the loop and out again. It
+// first drains the microtasks, as runJobs would after the job; then, if
+// the ready phase's share has room and the next job passes want, it takes
+// that job off the queue, counted in the share, and returns it.
+func (l *Loop) takeReady(want func(Job) bool) Job {
+	if l.takeLeft <= 0 || !l.drainMicrotasks() || l.runErr != nil ||
+		l.ready.Len() == 0 || !want(l.ready.Peek()) {
+		return nil
+	}
+	l.takeLeft--
+	l.local.tasks++
+	return l.ready.Pop()
 }
 
 // recoverTask is deferred directly, so its recover sees the panic.

@@ -51,6 +51,15 @@ func (q *jobQueue) Pop() Job {
 	return j
 }
 
+// Peek returns the oldest job without removing it; the queue must not be
+// empty.
+func (q *jobQueue) Peek() Job {
+	if q.i < len(q.run) {
+		return q.run[q.i]
+	}
+	return q.next[0]
+}
+
 // Clear drops every queued job.
 func (q *jobQueue) Clear() {
 	clear(q.run)

@@ -15,6 +15,15 @@ var (
 	// the call panics otherwise.
 	HandOff func(l any, id uintptr)
 
+	// TakeReady is for a job running on the loop (a fiber's coroutine,
+	// which the loop was handed to) that would run the next ready job
+	// itself: it drains the microtasks, as the loop does after every job,
+	// and if the ready phase's share has room and want accepts the next
+	// job, takes that job off the queue and returns it; otherwise it
+	// returns nil. Only the current owner may call it; the call panics
+	// otherwise.
+	TakeReady func(l any, want func(j any) bool) any
+
 	// SetStuckHook sets f to run when the loop has nothing left that
 	// could ever wake it: no task, microtask, timer, registered fd or
 	// hold, and an empty inbox. f runs on the loop in place of blocking
