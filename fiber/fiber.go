@@ -82,31 +82,33 @@ type mainFiber struct {
 	result *error
 }
 
+// The runners' run methods call the user's function directly, and their
+// deferred end recovers its panic there, in the fiber's own frames (on the
+// loop side the stack would be gone): recovered turns it into an error
+// carrying the panic's stack. errKilled, which unwinds a fiber whose loop
+// closed, ends the fiber with nothing to report. recover is nil after a
+// normal return and under runtime.Goexit, which goes on unwinding (see
+// Run). Each frame between the coroutine and the user's function costs
+// stack in every parked fiber, so there is no helper in between.
+
 func (m *mainFiber) run(fb *fiber) {
-	err := call(func() error { return m.fn(fb) })
-	if !fb.s.closing { // a killed main that recovered must not hide why
+	defer m.end()
+	m.set(m.fn(fb))
+}
+
+func (m *mainFiber) end() {
+	if v := recover(); v != nil && v != errKilled { //nolint: a sentinel value
+		m.set(recovered(v))
+	}
+}
+
+func (m *mainFiber) set(err error) {
+	if !m.s.closing { // a killed main that recovered must not hide why
 		*m.result = err
 	}
 }
 
 func (m *mainFiber) entry() uintptr { return funcPC(m.fn) }
-
-// call runs fn and turns a panic into an error with the stack of the
-// panic, recovered in the fiber's own frame (on the loop side the stack
-// would be gone).
-func call(fn func() error) (err error) {
-	defer func() {
-		// recover is nil after a normal return and under runtime.Goexit,
-		// which goes on unwinding (see Run).
-		if v := recover(); v != nil {
-			if v == errKilled { //nolint: a sentinel value
-				panic(v)
-			}
-			err = recovered(v)
-		}
-	}()
-	return fn()
-}
 
 func funcPC(fn any) uintptr { return reflect.ValueOf(fn).Pointer() }
 
@@ -235,10 +237,17 @@ type goFiber[T any] struct {
 }
 
 func (g *goFiber[T]) run(fb *fiber) {
-	var v T
-	err := call(func() (err error) { v, err = g.fn(fb); return err })
+	defer g.end()
+	v, err := g.fn(fb)
 	g.fn = nil
 	g.p.Settle(v, err)
+}
+
+func (g *goFiber[T]) end() {
+	if v := recover(); v != nil && v != errKilled { //nolint: a sentinel value
+		g.fn = nil
+		g.p.Settle(*new(T), recovered(v))
+	}
 }
 
 func (g *goFiber[T]) entry() uintptr { return funcPC(g.fn) }

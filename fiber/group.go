@@ -56,8 +56,19 @@ type groupFiber struct {
 }
 
 func (c *groupFiber) run(fb *fiber) {
+	defer c.end()
+	c.done(c.fn(fb))
+}
+
+// end recovers a panic of the fiber (see mainFiber.run).
+func (c *groupFiber) end() {
+	if v := recover(); v != nil && v != errKilled { //nolint: a sentinel value
+		c.done(recovered(v))
+	}
+}
+
+func (c *groupFiber) done(err error) {
 	g := c.g
-	err := call(func() error { return c.fn(fb) })
 	if err != nil && g.err == nil {
 		g.err = err
 		g.cancel(err)

@@ -137,7 +137,7 @@ func (c *coro) loop(yield func(bool) bool) {
 	}
 	for {
 		fb := c.fb
-		fb.runBody()
+		fb.body.run(fb)
 		c.fb = nil
 		s := fb.s
 		s.finish(fb)
@@ -182,22 +182,13 @@ func (s *sched) isFresh(j any) bool {
 	return ok && fb.s == s && fb.state == ready && fb.c == nil
 }
 
-// runBody runs the fiber's body; the body recovers its own panics (call
-// does) except errKilled, which ends here.
-func (fb *fiber) runBody() {
-	defer func() {
-		if v := recover(); v != nil && v != errKilled { //nolint: errors.Is is not needed for a sentinel value
-			panic(v)
-		}
-	}()
-	fb.body.run(fb)
-}
-
 // A runner is what a fiber runs. Each kind of fiber (Go's, a Group's,
 // Run's main) is a struct that embeds the fiber and is its own runner, so
 // a spawn is one allocation holding the fiber, the user's function and
 // whatever the kind needs.
 type runner interface {
+	// run calls the user's function; it recovers the function's panics
+	// and errKilled itself.
 	run(fb *fiber)
 	// entry is the user's function's entry, for reports: worked out only
 	// when a report needs it (reflect costs 4 % of a spawn).
@@ -467,8 +458,6 @@ func machinery(fn string) bool {
 		"github.com/weftio/weft/fiber.(*fiber).suspend",
 		"github.com/weftio/weft/fiber.(*fiber).park",
 		"github.com/weftio/weft/fiber.(*fiber).parkCtx",
-		"github.com/weftio/weft/fiber.call",
-		"github.com/weftio/weft/fiber.(*fiber).runBody",
 		"github.com/weftio/weft/fiber.(*coro).loop",
 		"github.com/weftio/weft/fiber.Run.func",
 		"github.com/weftio/weft/fiber.(*goFiber[",
