@@ -223,7 +223,7 @@ func (c *Conn) writeRemote(b []byte) (int, error) {
 		return 0, c.opErr("write", net.ErrClosed)
 	}
 	<-r.done
-	return r.n, c.opErr("write", r.err)
+	return r.n, r.err
 }
 
 func (c *Conn) acceptRemote(r *writeReq) {
@@ -305,10 +305,10 @@ func (c *Conn) onLoop(op string, f func() error) error {
 		return c.opErr(op, f())
 	}
 	done := make(chan error, 1)
-	if err := c.l.Post(func() { done <- f() }); err != nil {
+	if err := c.l.Post(func() { done <- c.opErr(op, f()) }); err != nil {
 		return c.opErr(op, net.ErrClosed)
 	}
-	return c.opErr(op, <-done)
+	return <-done
 }
 
 // LocalAddr returns the local address (a *net.TCPAddr or *net.UnixAddr).

@@ -106,7 +106,7 @@ func openEventConn(l *loop.Loop, fd, family int, o *options, h Handler, srv *Ser
 }
 
 // abort ends the connection when its loop closes.
-func (c *EventConn) abort() { c.broken(net.ErrClosed) }
+func (c *EventConn) abort() { c.broken("", net.ErrClosed) }
 
 // Ready is the poller's readiness callback. Loop goroutine only.
 func (c *EventConn) Ready(ev poller.Events) {
@@ -141,7 +141,7 @@ func (c *EventConn) readSome() {
 			c.canRead = false
 			return
 		case err != nil:
-			c.broken(os.NewSyscallError("read", err))
+			c.broken("read", os.NewSyscallError("read", err))
 			return
 		case n == 0:
 			c.eof = true
@@ -166,7 +166,7 @@ func (c *EventConn) readSome() {
 // and a Drainer is told.
 func (c *EventConn) drain() {
 	if err := c.flush(); err != nil {
-		c.broken(err)
+		c.broken("write", err)
 		return
 	}
 	if c.wrShut && c.queued() == 0 {
@@ -175,7 +175,7 @@ func (c *EventConn) drain() {
 			return
 		}
 		if err := c.shutdownWrite(); err != nil {
-			c.broken(err)
+			c.broken("write", err)
 			return
 		}
 	}
@@ -209,7 +209,7 @@ func (c *EventConn) Write(b []byte) (int, error) {
 	}
 	n, err := c.offer(b, true)
 	if err != nil {
-		c.broken(err)
+		c.broken("write", err)
 		return n, c.opErr("write", err)
 	}
 	if c.queued() >= c.o.highWater {
@@ -240,7 +240,7 @@ func (c *EventConn) writeRemote(b []byte) (int, error) {
 			r.n = n
 			if err != nil {
 				c.finishReq(r, err)
-				c.broken(err)
+				c.broken("write", err)
 				return
 			}
 			if n == len(r.b) {
@@ -254,7 +254,7 @@ func (c *EventConn) writeRemote(b []byte) (int, error) {
 		return 0, c.opErr("write", net.ErrClosed)
 	}
 	<-r.done
-	return r.n, c.opErr("write", r.err)
+	return r.n, r.err
 }
 
 // Close closes the connection: OnClose runs (with a nil error), and data
@@ -298,19 +298,20 @@ func (c *EventConn) closeWith(err error) {
 	c.h.OnClose(c, err)
 }
 
-// broken ends a connection the kernel reported broken: reset, nothing
-// more to send.
-func (c *EventConn) broken(err error) {
+// broken ends a connection the kernel reported broken in op ("read" or
+// "write"), or that its server or loop closed (net.ErrClosed): reset,
+// nothing more to send.
+func (c *EventConn) broken(op string, err error) {
 	if c.closed {
 		c.release(true)
 		return
 	}
+	if err != net.ErrClosed {
+		err = c.opErr(op, err) // before release: the addresses are still there
+	}
 	c.closed = true
 	c.failPending(err)
 	c.release(true)
-	if err != net.ErrClosed {
-		err = c.opErr("read", err)
-	}
 	c.ended()
 	c.h.OnClose(c, err)
 }

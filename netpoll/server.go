@@ -46,6 +46,7 @@ type serverAcceptor struct {
 	family  int
 	ls      *loopState
 	at      int32
+	li      int // the index of its loop in the group
 	canRead bool
 	closed  bool
 	backoff acceptor
@@ -89,7 +90,7 @@ func Serve(g *loop.Group, network, address string, h Handler, opts ...Option) (*
 			s.addr = addrOf(network, sa)
 			spec.sa = sa // the port the system chose, for the other loops
 		}
-		a := &serverAcceptor{s: s, l: g.Loop(i), fd: fd, family: spec.family, canRead: true}
+		a := &serverAcceptor{s: s, l: g.Loop(i), li: i, fd: fd, family: spec.family, canRead: true}
 		a.backoff = acceptor{l: a.l, backoff0: s.o.acceptBackoff}
 		s.acc = append(s.acc, a)
 		if err := onLoopWait(a.l, func() error {
@@ -165,7 +166,7 @@ func (s *Server) Close() error {
 				}
 			}
 			for _, c := range mine {
-				c.broken(net.ErrClosed)
+				c.broken("", net.ErrClosed)
 			}
 			return nil
 		})
@@ -227,6 +228,9 @@ func (a *serverAcceptor) acceptAll() {
 			continue
 		}
 		i := a.pick()
+		// Counted now, not when the loop opens it: a burst accepted before
+		// the loop gets to its Posts must see the loop's load grow.
+		s.counts[i].Add(1)
 		l := s.g.Loop(i)
 		if l == a.l {
 			s.open(i, l, nfd, a.family)
@@ -234,6 +238,7 @@ func (a *serverAcceptor) acceptAll() {
 		}
 		fd, family := nfd, a.family
 		if err := l.Post(func() { s.open(i, l, fd, family) }); err != nil {
+			s.counts[i].Add(-1)
 			unix.Close(fd)
 		}
 	}
@@ -242,12 +247,8 @@ func (a *serverAcceptor) acceptAll() {
 // pick chooses the loop for the next connection.
 func (a *serverAcceptor) pick() int {
 	s := a.s
-	if len(s.acc) > 1 {
-		for i := 0; i < s.g.Len(); i++ {
-			if s.g.Loop(i) == a.l {
-				return i
-			}
-		}
+	if s.o.reusePort && a.family != unix.AF_UNIX {
+		return a.li // each loop accepts for itself
 	}
 	n := s.g.Len()
 	if s.o.balance == LeastConns {
@@ -262,9 +263,9 @@ func (a *serverAcceptor) pick() int {
 	return int(s.next.Add(1)-1) % n
 }
 
-// open puts an accepted fd on loop i. Loop goroutine of l only.
+// open puts an accepted fd on loop i, already counted there. Loop
+// goroutine of l only.
 func (s *Server) open(i int, l *loop.Loop, fd, family int) {
-	s.counts[i].Add(1)
 	if _, err := openEventConn(l, fd, family, &s.o, s.h, s, i); err != nil {
 		s.counts[i].Add(-1)
 		unix.Close(fd)

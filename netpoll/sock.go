@@ -97,11 +97,16 @@ func (s *sock) queued() int { return len(s.out) - s.head }
 
 // opErr wraps err as package net does, so errors.Is works with
 // net.ErrClosed and os.ErrDeadlineExceeded and Timeout() with deadlines.
+// Off the loop it leaves the addresses out: they are loop state. Errors
+// for other goroutines are therefore made on the loop (finishReq).
 func (s *sock) opErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	la, ra := s.addrPair()
+	var la, ra net.Addr
+	if s.l.OnLoop() { // the addresses are the loop's to look up
+		la, ra = s.addrPair()
+	}
 	if op == "dial" || op == "accept" {
 		la = nil
 	}
@@ -237,6 +242,9 @@ func (s *sock) finishReq(r *writeReq, err error) {
 	r.active = false
 	r.err = err
 	if r.done != nil {
+		if _, ok := err.(*net.OpError); !ok {
+			r.err = s.opErr("write", err) // here, with the addresses
+		}
 		r.done <- r
 	} else {
 		r.fw.Wake()

@@ -1,0 +1,550 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// stat is one metric of one implementation in one scenario, over the
+// rounds whose runs did not fail.
+type stat struct {
+	Med, Min, Max float64
+	N             int
+}
+
+func newStat(v []float64) stat {
+	if len(v) == 0 {
+		return stat{Med: math.NaN(), Min: math.NaN(), Max: math.NaN()}
+	}
+	return stat{Med: median(v), Min: slices.Min(v), Max: slices.Max(v), N: len(v)}
+}
+
+// spread is half the range over the median, in per cent.
+func (s stat) spread() float64 { return (s.Max - s.Min) / 2 / s.Med * 100 }
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// metric is a figure a run of some kind yields.
+type metric struct {
+	key, name, unit string
+	higherBetter    bool
+	get             func(Run) float64
+}
+
+var metrics = map[string][]metric{
+	"rr": {
+		{"rps", "requests/s", "", true, func(r Run) float64 { return r.RPS }},
+		{"p50", "p50", "µs", false, func(r Run) float64 { return r.P50us }},
+		{"p99", "p99", "µs", false, func(r Run) float64 { return r.P99us }},
+		{"cpu", "server CPU per request", "µs", false, func(r Run) float64 { return r.CPUusPerReq }},
+		{"user", "of which user mode", "µs", false, func(r Run) float64 { return r.UserusPerReq }},
+		{"rdreq", "read calls per request", "", false, func(r Run) float64 { return perReq(r, r.ServerReads) }},
+		{"wrreq", "write calls per request", "", false, func(r Run) float64 { return perReq(r, r.ServerWrites) }},
+		{"cores", "server cores busy", "", false, func(r Run) float64 { return r.ServerCore }},
+		{"others", "other processes' CPU", "cores", false, func(r Run) float64 { return r.OtherCPUS / r.HostWindowS }},
+	},
+	"stream": {
+		{"mbps", "MB/s echoed", "", true, func(r Run) float64 { return r.MBps }},
+		{"cpugb", "server CPU per GB", "s", false, func(r Run) float64 { return r.CPUsPerGB }},
+		{"cores", "server cores busy", "", false, func(r Run) float64 { return r.ServerCore }},
+		{"others", "other processes' CPU", "cores", false, func(r Run) float64 { return r.OtherCPUS / r.HostWindowS }},
+	},
+	"idle": {
+		{"rss0", "RSS before", "MiB", false, func(r Run) float64 { return float64(r.RSSBefore) / (1 << 20) }},
+		{"open", "bytes per connection, connected", "B", false, func(r Run) float64 { return r.BytesPerConnO }},
+		{"echo", "bytes per connection, after one echo", "B", false, func(r Run) float64 { return r.BytesPerConnE }},
+		{"rsse", "RSS with the connections idle", "MiB", false, func(r Run) float64 { return float64(r.RSSEcho) / (1 << 20) }},
+	},
+}
+
+// perReq is n system calls over the harness's window per request in the
+// client's window.
+func perReq(r Run, n int64) float64 {
+	if r.Requests == 0 || r.HostWindowS == 0 {
+		return math.NaN()
+	}
+	return float64(n) / r.HostWindowS * r.WindowS / float64(r.Requests)
+}
+
+type implStats struct {
+	Impl      string
+	OK, Total int
+	M         map[string]stat
+}
+
+type scenarioReport struct {
+	Sc     scenario
+	Impls  []*implStats
+	ByImpl map[string]*implStats
+	// Runs[impl][round] is the run of impl in that round, if it did not
+	// fail.
+	Runs map[string]map[int]Run
+}
+
+func (s *scenarioReport) med(impl, key string) float64 {
+	if st, ok := s.ByImpl[impl]; ok {
+		if m, ok := st.M[key]; ok {
+			return m.Med
+		}
+	}
+	return math.NaN()
+}
+
+type report struct {
+	Meta      meta
+	Runs      []Run
+	Scenarios []*scenarioReport
+	Targets   []target
+}
+
+// target is one of the issue's targets, checked in one scenario.
+type target struct {
+	What     string
+	Scenario string
+	Figures  string
+	Held     string // "yes", "no", or "n/a"
+	Rounds   string // in how many rounds, run against run, it held
+}
+
+func analyse(res results) *report {
+	rep := &report{Meta: res.Meta, Runs: res.Runs}
+	for _, sc := range res.Meta.Scenarios {
+		sr := &scenarioReport{Sc: sc, ByImpl: map[string]*implStats{}, Runs: map[string]map[int]Run{}}
+		for _, impl := range res.Meta.Impls {
+			st := &implStats{Impl: impl, M: map[string]stat{}}
+			vals := map[string][]float64{}
+			sr.Runs[impl] = map[int]Run{}
+			for _, r := range res.Runs {
+				if r.Scenario != sc.Name || r.Impl != impl {
+					continue
+				}
+				st.Total++
+				if r.Failed {
+					continue
+				}
+				st.OK++
+				sr.Runs[impl][r.Round] = r
+				for _, m := range metrics[sc.Kind] {
+					vals[m.key] = append(vals[m.key], m.get(r))
+				}
+			}
+			for _, m := range metrics[sc.Kind] {
+				st.M[m.key] = newStat(vals[m.key])
+			}
+			sr.Impls = append(sr.Impls, st)
+			sr.ByImpl[impl] = st
+		}
+		rep.Scenarios = append(rep.Scenarios, sr)
+	}
+	rep.Targets = targets(rep)
+	return rep
+}
+
+func targets(rep *report) []target {
+	var ts []target
+	rounds := func(sr *scenarioReport, held func(round int) (bool, bool)) string {
+		n, k := 0, 0
+		for round := 1; round <= rep.Meta.Rounds; round++ {
+			if ok, valid := held(round); valid {
+				n++
+				if ok {
+					k++
+				}
+			}
+		}
+		return fmt.Sprintf("%d of %d", k, n)
+	}
+	yes := func(b bool, nan bool) string {
+		switch {
+		case nan:
+			return "n/a"
+		case b:
+			return "**yes**"
+		}
+		return "**no**"
+	}
+	for _, sr := range rep.Scenarios {
+		if sr.Sc.Kind != "rr" {
+			continue
+		}
+		cb, gn, nt, fb := sr.med("weft-callback", "cpu"), sr.med("gnet", "cpu"), sr.med("net", "cpu"), sr.med("weft-fiber", "cpu")
+		nan := math.IsNaN(cb) || math.IsNaN(gn) || math.IsNaN(nt)
+		ts = append(ts, target{
+			What:     "callback face: server CPU per request ≤ gnet's and ≤ 0.8 × net's",
+			Scenario: sr.Sc.Name,
+			Figures:  fmt.Sprintf("%s µs vs gnet %s µs, 0.8 × net = %s µs", f2(cb), f2(gn), f2(0.8*nt)),
+			Held:     yes(cb <= gn && cb <= 0.8*nt, nan),
+			Rounds: rounds(sr, func(round int) (bool, bool) {
+				c, ok1 := sr.Runs["weft-callback"][round]
+				g, ok2 := sr.Runs["gnet"][round]
+				n, ok3 := sr.Runs["net"][round]
+				return c.CPUusPerReq <= g.CPUusPerReq && c.CPUusPerReq <= 0.8*n.CPUusPerReq, ok1 && ok2 && ok3
+			}),
+		})
+		nan = math.IsNaN(fb) || math.IsNaN(nt)
+		ts = append(ts, target{
+			What:     "fiber face: server CPU per request ≤ net's",
+			Scenario: sr.Sc.Name,
+			Figures:  fmt.Sprintf("%s µs vs net %s µs", f2(fb), f2(nt)),
+			Held:     yes(fb <= nt, nan),
+			Rounds: rounds(sr, func(round int) (bool, bool) {
+				f, ok1 := sr.Runs["weft-fiber"][round]
+				n, ok2 := sr.Runs["net"][round]
+				return f.CPUusPerReq <= n.CPUusPerReq, ok1 && ok2
+			}),
+		})
+	}
+	for _, sr := range rep.Scenarios {
+		if sr.Sc.Kind != "idle" {
+			continue
+		}
+		cb, fb, nt := sr.med("weft-callback", "echo"), sr.med("weft-fiber", "echo"), sr.med("net", "echo")
+		ts = append(ts, target{
+			What:     "callback face: memory per idle connection ≤ 600 bytes",
+			Scenario: sr.Sc.Name,
+			Figures:  fmt.Sprintf("%s B", f0(cb)),
+			Held:     yes(cb <= 600, math.IsNaN(cb)),
+			Rounds: rounds(sr, func(round int) (bool, bool) {
+				c, ok := sr.Runs["weft-callback"][round]
+				return c.BytesPerConnE <= 600, ok
+			}),
+		})
+		ts = append(ts, target{
+			What:     "fiber face: memory per idle connection ≤ net's",
+			Scenario: sr.Sc.Name,
+			Figures:  fmt.Sprintf("%s B vs net %s B", f0(fb), f0(nt)),
+			Held:     yes(fb <= nt, math.IsNaN(fb) || math.IsNaN(nt)),
+			Rounds: rounds(sr, func(round int) (bool, bool) {
+				f, ok1 := sr.Runs["weft-fiber"][round]
+				n, ok2 := sr.Runs["net"][round]
+				return f.BytesPerConnE <= n.BytesPerConnE, ok1 && ok2
+			}),
+		})
+	}
+	return ts
+}
+
+// Number formats.
+func f0(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return commas(fmt.Sprintf("%.0f", v))
+}
+
+func f1(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return commas(fmt.Sprintf("%.1f", v))
+}
+
+func f2(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return commas(fmt.Sprintf("%.2f", v))
+}
+
+// fx formats a ratio.
+func fx(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", v)
+}
+
+// commas puts thousands separators into a formatted number.
+func commas(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	out := b.String()
+	if frac != "" {
+		out += "." + frac
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// withRange formats a median with its spread over the rounds.
+func withRange(s stat, format func(float64) string) string {
+	if s.N == 0 {
+		return "—"
+	}
+	if s.N == 1 {
+		return format(s.Med)
+	}
+	return fmt.Sprintf("%s ±%.0f %%", format(s.Med), s.spread())
+}
+
+func (rep *report) scenario(name string) *scenarioReport {
+	for _, s := range rep.Scenarios {
+		if s.Sc.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+func markdown(rep *report, imgRef string, withCharts bool) string {
+	m := rep.Meta
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	p("# Echo benchmark: weft netpoll against net and gnet\n\n")
+	p("<!-- Written by bench/echo/harness: rerun the command below instead of editing. -->\n\n")
+	p("Reproduce with:\n\n```sh\n%s\n```\n\n", orDefault(m.Command, "scripts/bench_echo.sh"))
+	quick := ""
+	if m.Quick {
+		quick = " **Quick (smoke) run: too short to judge by.**"
+	}
+	p("- Date: %s; the run took %s.%s\n", m.Date, m.Elapsed, quick)
+	p("- Machine: %s, %d CPUs (nproc), %s, %s RAM. Shared with another engineer's test runs: "+
+		"the load average was %.2f at the start and %.2f at the end, and the tables show the CPU other processes used during each window. "+
+		"**The figures are noisy**; read the ± (half the range over the rounds, as a percentage of the median) before a difference.\n",
+		m.Machine.CPUModel, m.Machine.NProc, m.Machine.Kernel, m.Machine.MemTotal, m.LoadStart, m.LoadEnd)
+	p("- Go %s; gnet %s; weft %s.\n", strings.TrimPrefix(m.GoVersion, "go"), orDefault(m.GnetVersion, "?"), orDefault(m.WeftRev, "(working tree)"))
+	p("- %d round(s); each rr and stream run loads the server for a %s warm-up, then measures a %s window. Medians over the rounds.\n\n", m.Rounds, m.Warmup, m.Dur)
+
+	p("## Setup\n\n")
+	p("Server and client are separate processes on the same %d CPUs, talking over loopback TCP: the client (package net, a goroutine per connection) "+
+		"competes with the server for the cores, so requests/s is what the pair manages on this machine, not the server's capacity. "+
+		"Server CPU per request (utime+stime from `/proc/<pid>/stat` over the measured window, divided by the requests completed in it) "+
+		"depends less on the client, and is the figure the targets are about. \"Server cores busy\" is that CPU per second of window. \"Others' CPU\" is every other process on the machine over the same window "+
+		"(busy time of `/proc/stat` less server and client): the other engineer's load. Loopback TCP does much of the receiving side's work in the sender's system call, "+
+		"so each side's CPU includes part of the other's network stack; that holds alike for every server. \"Of which user\" is the part of the server's CPU in user mode (utime), the rest being the kernel's (stime); "+
+		"\"reads + writes\" are the server's read and write system calls (syscr and syscw of `/proc/<pid>/io`, which count read/readv and write/writev) per request. Every run starts a fresh server process.\n\n", m.Machine.NProc)
+	p("| server | what it runs |\n|---|---|\n")
+	p("| weft-callback | `netpoll.Serve` on `loop.NewGroup(GOMAXPROCS)` (%d loops), a Handler whose OnData writes the bytes back (queued bytes wait for OnDrain); no goroutine or fiber per connection |\n", m.Machine.NProc)
+	p("| weft-fiber | one `fiber.Run` (one loop) per core, each `netpoll.Listen` with `WithReusePort` (%d loops), a fiber per connection reading and writing back through a 16 KiB buffer |\n", m.Machine.NProc)
+	p("| net | `net.Listen`, a goroutine per connection reading and writing back through a 16 KiB buffer (the same loop as weft-fiber's; io.Copy's loop without its 32 KiB buffer and splice path) |\n")
+	p("| gnet | gnet %s, `WithMulticore(true)` (%d event loops and an acceptor), OnTraffic writes back `c.Next(-1)` |\n\n", orDefault(m.GnetVersion, ""), m.Machine.NProc)
+	p("Scenarios:\n\n")
+	for _, sc := range m.Scenarios {
+		switch sc.Kind {
+		case "rr":
+			p("- **%s**: %s connections, each writing a %d-byte request and reading the echo before the next (checked); requests/s, latency p50/p99 (over every request completed in the window), server CPU µs per request.\n", sc.Name, f0(float64(sc.Conns)), sc.Size)
+		case "stream":
+			p("- **%s**: %s connections, each writing %d-byte chunks of a known pattern while reading the echo back concurrently (checked); MB/s echoed (10⁶ bytes read back per second), server CPU seconds per GB echoed.\n", sc.Name, f0(float64(sc.Conns)), sc.Size)
+		case "idle":
+			p("- **%s**: server RSS (VmRSS of `/proc/<pid>/status`; the Go heap is not visible from outside) before any connection, after %s connections are open, and after one %d-byte echo on each, the connections then idle; bytes per connection = ΔRSS / %s. Each reading waits %s first.\n", sc.Name, f0(float64(sc.Conns)), sc.Size, f0(float64(sc.Conns)), orDefault(m.Settle, "1s"))
+		}
+	}
+	p("\n")
+
+	if lo, hi, ok := kernelShare(rep); ok {
+		p("Of the server's CPU per request, the kernel's part (stime) is %.0f-%.0f %% across servers and request/response scenarios: "+
+			"what the servers do differently in user space sits on a system-call cost they share (the read and write calls per request are in the tables; "+
+			"net's extra read is the one that finds nothing and parks the goroutine).\n\n", lo, hi)
+	}
+
+	if len(rep.Targets) > 0 {
+		p("## Targets\n\n")
+		p("| target | scenario | figures (medians) | held | held run against run, per round |\n|---|---|---|---|---|\n")
+		for _, t := range rep.Targets {
+			p("| %s | %s | %s | %s | %s |\n", t.What, t.Scenario, t.Figures, t.Held, t.Rounds)
+		}
+		p("\n\"Held\" compares the medians; the last column compares, round by round, the runs made one after the other.")
+		if lo, hi, ok := cpuSpread(rep); ok {
+			p(" The server CPU per request moves by ±%.0f-%.0f %% between rounds here: a CPU target that holds on the medians but not in every round, "+
+				"or fails by less than the ±, is within the noise.", lo, hi)
+		}
+		p("\n\n")
+	}
+
+	p("## Results\n\n")
+	for _, sr := range rep.Scenarios {
+		net, gn := "net", "gnet"
+		ratio := func(impl, key string, other string) string {
+			return fx(sr.med(impl, key) / sr.med(other, key))
+		}
+		runs := func(st *implStats) string { return fmt.Sprintf("%d/%d", st.OK, st.Total) }
+		switch sr.Sc.Kind {
+		case "rr":
+			p("### %s: request/response, %d bytes, %s connections\n\n", sr.Sc.Name, sr.Sc.Size, f0(float64(sr.Sc.Conns)))
+			p("| server | requests/s | vs net | vs gnet | p50 µs | p99 µs | server CPU µs/request | vs net | vs gnet | of which user µs | reads + writes /request | server cores busy | others' CPU (cores) | runs ok |\n")
+			p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			for _, st := range sr.Impls {
+				p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s + %s | %s | %s | %s |\n", st.Impl,
+					withRange(st.M["rps"], f0), ratio(st.Impl, "rps", net), ratio(st.Impl, "rps", gn),
+					f0(st.M["p50"].Med), f0(st.M["p99"].Med),
+					withRange(st.M["cpu"], f2), ratio(st.Impl, "cpu", net), ratio(st.Impl, "cpu", gn),
+					f2(st.M["user"].Med), f2(st.M["rdreq"].Med), f2(st.M["wrreq"].Med),
+					f2(st.M["cores"].Med), f2(st.M["others"].Med), runs(st))
+			}
+		case "stream":
+			p("### %s: streaming, %s-byte chunks, %s connections\n\n", sr.Sc.Name, f0(float64(sr.Sc.Size)), f0(float64(sr.Sc.Conns)))
+			p("| server | MB/s echoed | vs net | vs gnet | server CPU s/GB | vs net | vs gnet | server cores busy | others' CPU (cores) | runs ok |\n")
+			p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			for _, st := range sr.Impls {
+				p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", st.Impl,
+					withRange(st.M["mbps"], f0), ratio(st.Impl, "mbps", net), ratio(st.Impl, "mbps", gn),
+					withRange(st.M["cpugb"], f2), ratio(st.Impl, "cpugb", net), ratio(st.Impl, "cpugb", gn),
+					f2(st.M["cores"].Med), f2(st.M["others"].Med), runs(st))
+			}
+		case "idle":
+			p("### %s: memory of %s idle connections\n\n", sr.Sc.Name, f0(float64(sr.Sc.Conns)))
+			p("| server | RSS before (MiB) | RSS idle (MiB) | bytes/conn, connected | bytes/conn, after one echo | vs net | vs gnet | runs ok |\n")
+			p("|---|---:|---:|---:|---:|---:|---:|---:|\n")
+			for _, st := range sr.Impls {
+				p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", st.Impl,
+					f1(st.M["rss0"].Med), f1(st.M["rsse"].Med), withRange(st.M["open"], f0), withRange(st.M["echo"], f0),
+					ratio(st.Impl, "echo", net), ratio(st.Impl, "echo", gn), runs(st))
+			}
+		}
+		p("\n")
+	}
+
+	if withCharts {
+		p("## Charts\n\n")
+		p("Made by the harness with gonum.org/v1/plot from the medians above.\n\n")
+		for _, c := range chartFiles(rep) {
+			p("![%s](%s/%s)\n\n", c.title, imgRef, c.file)
+		}
+	}
+
+	var probs []string
+	for _, r := range rep.Runs {
+		for _, pr := range r.Problems {
+			probs = append(probs, fmt.Sprintf("- round %d, %s, %s: %s%s", r.Round, r.Scenario, r.Impl, pr, map[bool]string{true: " (run failed, not counted)", false: ""}[r.Failed]))
+		}
+	}
+	p("## Problems\n\n")
+	if len(probs) == 0 {
+		p("None: every run completed, every echo matched, no server reported a connection error, and every server exited on SIGTERM.\n\n")
+	} else {
+		p("%s\n\n", strings.Join(probs, "\n"))
+	}
+
+	p("## Every run\n\n<details><summary>%d runs</summary>\n\n", len(rep.Runs))
+	p("| round | scenario | server | started (UTC) | requests/s or MB/s | p50 / p99 µs | server CPU µs/req or s/GB | server CPU s (user) | client CPU s | others' CPU s | window s | dial s | RSS before / open / idle MiB | B/conn open / echo | ok |\n")
+	p("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, r := range rep.Runs {
+		rate, lat, cpu, rss, per := "", "", "", "", ""
+		switch r.Kind {
+		case "rr":
+			rate, lat, cpu = f0(r.RPS), f0(r.P50us)+" / "+f0(r.P99us), f2(r.CPUusPerReq)
+		case "stream":
+			rate, cpu = f0(r.MBps), f2(r.CPUsPerGB)
+		case "idle":
+			mib := func(v int64) string { return f1(float64(v) / (1 << 20)) }
+			rss = mib(r.RSSBefore) + " / " + mib(r.RSSOpen) + " / " + mib(r.RSSEcho)
+			per = f0(r.BytesPerConnO) + " / " + f0(r.BytesPerConnE)
+		}
+		ok := "yes"
+		if r.Failed {
+			ok = "**failed**"
+		}
+		p("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Round, r.Scenario, r.Impl,
+			strings.TrimSuffix(strings.Replace(r.Start, "T", " ", 1), "Z"), rate, lat, cpu,
+			cpuS(r), nz(r.ClientCPUS), nz(r.OtherCPUS), nz(r.WindowS), f2(r.DialS), rss, per, ok)
+	}
+	p("\n</details>\n")
+	return b.String()
+}
+
+// nz formats v, or nothing for 0 (a figure the run's kind has not).
+func nz(v float64) string {
+	if v == 0 {
+		return ""
+	}
+	return f2(v)
+}
+
+func cpuS(r Run) string {
+	if r.Kind == "idle" || r.Failed && r.ServerCPUS == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s (%s)", f2(r.ServerCPUS), f2(r.ServerUserS))
+}
+
+// cpuSpread is the range, over servers and rr scenarios, of the spread
+// of the server CPU per request over the rounds.
+func cpuSpread(rep *report) (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, sr := range rep.Scenarios {
+		if sr.Sc.Kind != "rr" {
+			continue
+		}
+		for _, st := range sr.Impls {
+			if c := st.M["cpu"]; c.N > 1 {
+				lo, hi, ok = math.Min(lo, c.spread()), math.Max(hi, c.spread()), true
+			}
+		}
+	}
+	return lo, hi, ok
+}
+
+// kernelShare is the range, over servers and rr scenarios, of the
+// kernel's share of the server's CPU per request (medians), in per cent.
+func kernelShare(rep *report) (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, sr := range rep.Scenarios {
+		if sr.Sc.Kind != "rr" {
+			continue
+		}
+		for _, st := range sr.Impls {
+			cpu, user := st.M["cpu"].Med, st.M["user"].Med
+			if math.IsNaN(cpu) || math.IsNaN(user) || cpu <= 0 {
+				continue
+			}
+			v := (cpu - user) / cpu * 100
+			lo, hi, ok = math.Min(lo, v), math.Max(hi, v), true
+		}
+	}
+	return lo, hi, ok
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// summary is the results in short, for the terminal.
+func summary(rep *report) string {
+	var b strings.Builder
+	for _, sr := range rep.Scenarios {
+		fmt.Fprintf(&b, "%s:\n", sr.Sc.Name)
+		for _, st := range sr.Impls {
+			switch sr.Sc.Kind {
+			case "rr":
+				fmt.Fprintf(&b, "  %-14s %9s req/s  p50 %7s µs  p99 %7s µs  %6s µs/req  (%d/%d ok)\n", st.Impl,
+					f0(st.M["rps"].Med), f0(st.M["p50"].Med), f0(st.M["p99"].Med), f2(st.M["cpu"].Med), st.OK, st.Total)
+			case "stream":
+				fmt.Fprintf(&b, "  %-14s %7s MB/s  %6s CPU s/GB  (%d/%d ok)\n", st.Impl, f0(st.M["mbps"].Med), f2(st.M["cpugb"].Med), st.OK, st.Total)
+			case "idle":
+				fmt.Fprintf(&b, "  %-14s %7s B/conn connected  %7s B/conn after echo  (%d/%d ok)\n", st.Impl, f0(st.M["open"].Med), f0(st.M["echo"].Med), st.OK, st.Total)
+			}
+		}
+	}
+	for _, t := range rep.Targets {
+		fmt.Fprintf(&b, "target %-70s %-10s %-8s held in %s rounds  (%s)\n", t.What, t.Scenario, strings.Trim(t.Held, "*"), t.Rounds, t.Figures)
+	}
+	return b.String()
+}

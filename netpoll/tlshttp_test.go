@@ -1,0 +1,434 @@
+package netpoll_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/netpoll"
+)
+
+// crypto/tls and net/http's wire functions over fiber Conns, against each
+// other and against Go's own clients and servers.
+
+// tlsConfigs makes a self-signed ECDSA certificate for localhost and
+// 127.0.0.1, and the server and client configurations that use it.
+func tlsConfigs(t *testing.T) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "weft netpoll test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}}}
+	client = &tls.Config{RootCAs: pool, ServerName: "localhost"}
+	return server, client
+}
+
+// tlsEchoServe accepts on ln until it closes and echoes every connection
+// through a TLS server in a fiber of its own; accepted counts them.
+func tlsEchoServe(ctx context.Context, ln *netpoll.Listener, cfg *tls.Config, accepted *int) error {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return err
+		}
+		*accepted++
+		spawn(ctx, func(ctx context.Context) error {
+			tc := tls.Server(c, cfg)
+			defer tc.Close()
+			if err := tc.HandshakeContext(ctx); err != nil {
+				return fmt.Errorf("server handshake: %w", err)
+			}
+			if tc.ConnectionState().Version != tls.VersionTLS13 {
+				return fmt.Errorf("TLS version %x, want 1.3", tc.ConnectionState().Version)
+			}
+			_, err := io.Copy(tc, tc) // until the client's close_notify
+			return err
+		})
+	}
+}
+
+var tlsSizes = []int{1, 16 << 10, 1 << 20}
+
+// tlsExchange writes each message with write (run concurrently) and reads
+// it back from r, checking every byte.
+func tlsExchange(r io.Reader, write func(msg []byte) func() error) error {
+	for i, size := range tlsSizes {
+		msg := evRandom(size, uint64(100+i))
+		wait := write(msg)
+		got := make([]byte, size)
+		if _, err := io.ReadFull(r, got); err != nil {
+			return fmt.Errorf("reading the echo of %d bytes: %w", size, err)
+		}
+		if err := wait(); err != nil {
+			return fmt.Errorf("writing %d bytes: %w", size, err)
+		}
+		if !bytes.Equal(got, msg) {
+			return fmt.Errorf("echo of %d bytes differs from byte %d", size, commonPrefix(got, msg))
+		}
+	}
+	return nil
+}
+
+// A fiber TLS client (tls.Client over netpoll.Dial) and a fiber TLS
+// server (tls.Server over an accepted Conn) on one loop: the handshake
+// verifies the certificate, and messages of 1 B, 16 KiB and 1 MiB echo
+// back intact; the close_notify ends both sides cleanly.
+func TestTLS_FiberClientFiberServer(t *testing.T) {
+	checkFDs(t)
+	serverCfg, clientCfg := tlsConfigs(t)
+	run(t, func(ctx context.Context) error {
+		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		accepted := 0
+		serve := spawn(ctx, func(ctx context.Context) error { return tlsEchoServe(ctx, ln, serverCfg, &accepted) })
+		c, err := netpoll.Dial(ctx, "tcp", ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		tc := tls.Client(c, clientCfg)
+		defer tc.Close()
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return fmt.Errorf("client handshake: %w", err)
+		}
+		// One fiber writes while this one reads: tls.Conn's Read and Write
+		// hold different locks, so they never contend.
+		err = tlsExchange(tc, func(msg []byte) func() error {
+			return spawn(ctx, func(ctx context.Context) error { _, err := tc.Write(msg); return err })
+		})
+		if err != nil {
+			return err
+		}
+		if err := tc.CloseWrite(); err != nil {
+			return fmt.Errorf("CloseWrite: %w", err)
+		}
+		if b, err := io.ReadAll(tc); err != nil || len(b) != 0 {
+			return fmt.Errorf("after close_notify the client read %d bytes, %v; want EOF", len(b), err)
+		}
+		ln.Close()
+		if err := serve(); err != nil {
+			return err
+		}
+		if accepted != 1 {
+			t.Errorf("accepted %d connections, want 1", accepted)
+		}
+		return nil
+	})
+}
+
+// A client of Go's crypto/tls (tls.Dial on a goroutine) against the fiber
+// TLS server.
+func TestTLS_NetClientFiberServer(t *testing.T) {
+	checkFDs(t)
+	serverCfg, clientCfg := tlsConfigs(t)
+	run(t, func(ctx context.Context) error {
+		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		accepted := 0
+		serve := spawn(ctx, func(ctx context.Context) error { return tlsEchoServe(ctx, ln, serverCfg, &accepted) })
+		const clients = 3
+		done := make(chan error, clients)
+		for range clients {
+			go func() {
+				done <- func() error {
+					d := &net.Dialer{Timeout: 10 * time.Second}
+					tc, err := tls.DialWithDialer(d, "tcp", ln.Addr().String(), clientCfg)
+					if err != nil {
+						return err
+					}
+					defer tc.Close()
+					tc.SetDeadline(time.Now().Add(30 * time.Second))
+					err = tlsExchange(tc, func(msg []byte) func() error {
+						werr := make(chan error, 1)
+						go func() { _, err := tc.Write(msg); werr <- err }()
+						return func() error { return <-werr }
+					})
+					if err != nil {
+						return err
+					}
+					if err := tc.CloseWrite(); err != nil {
+						return err
+					}
+					if b, err := io.ReadAll(tc); err != nil || len(b) != 0 {
+						return fmt.Errorf("after close_notify the client read %d bytes, %v; want EOF", len(b), err)
+					}
+					return nil
+				}()
+			}()
+		}
+		for range clients {
+			cerr, err := fiber.Blocking(ctx, func(context.Context) (error, error) { return <-done, nil })
+			if err != nil {
+				return err
+			}
+			if cerr != nil {
+				t.Errorf("Go TLS client: %v", cerr)
+			}
+		}
+		ln.Close()
+		if err := serve(); err != nil {
+			return err
+		}
+		if accepted != clients {
+			t.Errorf("accepted %d connections, want %d", accepted, clients)
+		}
+		return nil
+	})
+}
+
+// httpAnswer is what both HTTP servers answer: the method, path, body
+// length and body hash.
+func httpAnswer(method, path string, body []byte) string {
+	return fmt.Sprintf("%s %s %d %x", method, path, len(body), sha256.Sum256(body))
+}
+
+// httpServeConn serves HTTP/1.1 on c with http.ReadRequest and
+// Response.Write, keeping the connection alive until the client closes it;
+// each response says which request of the connection it answers.
+func httpServeConn(c *netpoll.Conn) error {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	bw := bufio.NewWriter(c)
+	for n := 1; ; n++ {
+		req, err := http.ReadRequest(br)
+		if err == io.EOF {
+			return nil // the client closed its idle connection
+		}
+		if err != nil {
+			return fmt.Errorf("ReadRequest: %w", err)
+		}
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			return fmt.Errorf("reading the body of request %d: %w", n, err)
+		}
+		req.Body.Close()
+		answer := httpAnswer(req.Method, req.URL.Path, body)
+		resp := &http.Response{
+			StatusCode:    http.StatusOK,
+			ProtoMajor:    1,
+			ProtoMinor:    1,
+			Request:       req,
+			Header:        http.Header{"Content-Type": {"text/plain"}, "X-Request-On-Conn": {strconv.Itoa(n)}},
+			ContentLength: int64(len(answer)),
+			Body:          io.NopCloser(strings.NewReader(answer)),
+		}
+		if err := resp.Write(bw); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		if req.Close {
+			return nil
+		}
+	}
+}
+
+// httpRequest is one request of the HTTP tests.
+type httpRequest struct {
+	method, path string
+	body         []byte
+	chunked      bool // send the body with an unknown length
+}
+
+func (r httpRequest) reader() io.Reader {
+	if r.body == nil {
+		return nil
+	}
+	if r.chunked {
+		return io.MultiReader(bytes.NewReader(r.body)) // no Len: chunked encoding
+	}
+	return bytes.NewReader(r.body)
+}
+
+var httpRequests = []httpRequest{
+	{method: "GET", path: "/"},
+	{method: "POST", path: "/small", body: []byte("name=weft&kind=loop")},
+	{method: "GET", path: "/again"},
+	{method: "POST", path: "/big", body: evRandom(1<<20, 21)},
+	{method: "POST", path: "/chunked", body: evRandom(200_000, 22), chunked: true},
+	{method: "PUT", path: "/empty", body: []byte{}},
+	{method: "GET", path: "/last"},
+}
+
+// A fiber HTTP/1.1 server (bufio, http.ReadRequest, Response.Write)
+// serves a net/http.Client on a goroutine: GETs and POSTs with bodies
+// (sized and chunked) all go over one kept-alive connection.
+func TestHTTP_FiberServerNetClient(t *testing.T) {
+	checkFDs(t)
+	run(t, func(ctx context.Context) error {
+		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		accepted := 0
+		serve := spawn(ctx, func(ctx context.Context) error {
+			for {
+				c, err := ln.AcceptConn()
+				if err != nil {
+					if errors.Is(err, net.ErrClosed) {
+						return nil
+					}
+					return err
+				}
+				accepted++
+				spawn(ctx, func(ctx context.Context) error { return httpServeConn(c) })
+			}
+		})
+		done := make(chan error, 1)
+		go func() {
+			tr := &http.Transport{DisableKeepAlives: false, MaxIdleConnsPerHost: 1}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+			done <- func() error {
+				for i, r := range httpRequests {
+					req, err := http.NewRequest(r.method, "http://"+ln.Addr().String()+r.path, r.reader())
+					if err != nil {
+						return err
+					}
+					resp, err := client.Do(req)
+					if err != nil {
+						return fmt.Errorf("%s %s: %w", r.method, r.path, err)
+					}
+					body, err := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err != nil {
+						return fmt.Errorf("%s %s: reading the response: %w", r.method, r.path, err)
+					}
+					if resp.StatusCode != http.StatusOK || string(body) != httpAnswer(r.method, r.path, r.body) {
+						return fmt.Errorf("%s %s: %s %q", r.method, r.path, resp.Status, body)
+					}
+					if got := resp.Header.Get("X-Request-On-Conn"); got != strconv.Itoa(i+1) {
+						return fmt.Errorf("%s %s was request %s of its connection, want %d (keep-alive)", r.method, r.path, got, i+1)
+					}
+				}
+				return nil
+			}()
+		}()
+		cerr, err := fiber.Blocking(ctx, func(context.Context) (error, error) { return <-done, nil })
+		if err != nil {
+			return err
+		}
+		if cerr != nil {
+			t.Error(cerr)
+		}
+		ln.Close()
+		if err := serve(); err != nil {
+			return err
+		}
+		if accepted != 1 {
+			t.Errorf("the client opened %d connections, want 1", accepted)
+		}
+		return nil
+	})
+}
+
+// A fiber HTTP/1.1 client (Request.Write, http.ReadResponse over a Conn
+// from netpoll.Dial) against an httptest.Server: every request on one
+// connection.
+func TestHTTP_FiberClientHTTPTestServer(t *testing.T) {
+	checkFDs(t)
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, httpAnswer(r.Method, r.URL.Path, body))
+	}))
+	var conns atomic.Int32
+	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ts.Start()
+	defer ts.Close()
+	run(t, func(ctx context.Context) error {
+		c, err := netpoll.Dial(ctx, "tcp", ts.Listener.Addr().String())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		br := bufio.NewReader(c)
+		for _, r := range httpRequests {
+			req, err := http.NewRequest(r.method, ts.URL+r.path, r.reader())
+			if err != nil {
+				return err
+			}
+			if err := req.Write(c); err != nil {
+				return fmt.Errorf("%s %s: Request.Write: %w", r.method, r.path, err)
+			}
+			resp, err := http.ReadResponse(br, req)
+			if err != nil {
+				return fmt.Errorf("%s %s: ReadResponse: %w", r.method, r.path, err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				return fmt.Errorf("%s %s: reading the response: %w", r.method, r.path, err)
+			}
+			if resp.StatusCode != http.StatusOK || string(body) != httpAnswer(r.method, r.path, r.body) {
+				return fmt.Errorf("%s %s: %s %q", r.method, r.path, resp.Status, body)
+			}
+			if resp.Close {
+				return fmt.Errorf("%s %s: the server closes the connection", r.method, r.path)
+			}
+		}
+		return nil
+	})
+	if n := conns.Load(); n != 1 {
+		t.Errorf("the server saw %d connections, want 1", n)
+	}
+}
