@@ -1,6 +1,7 @@
-// Package netpoll puts sockets on weft's loops: TCP (IPv4 and IPv6) and
-// Unix stream sockets, with two faces over one core. (The readiness poller
-// itself is in netpoll/poller.)
+// Package netpoll puts sockets on weft's loops: TCP (IPv4 and IPv6), Unix
+// stream, UDP and Unix datagram sockets, with two faces over one core.
+// (The readiness poller itself is in netpoll/poller; docs/netpoll.md has
+// the design and its reasons.)
 //
 // # The fiber face
 //
@@ -26,12 +27,16 @@
 //
 // # The callback face
 //
-// Serve accepts connections on a loop.Group and calls a Handler's OnOpen,
+// Serve accepts connections on a loop.Group, and Connect dials one, and
+// each connection's Handler gets OnOpen,
 // OnData and OnClose on the connection's loop, with no goroutine or fiber
 // per connection; OnData's bytes live in a read buffer shared by the
 // loop's connections. One acceptor spreads connections over the loops
 // (RoundRobin or LeastConns), or with WithReusePort each loop listens
 // itself.
+//
+// Datagrams: ListenPacket (fiber face) and ServePacket (callback face)
+// return a *PacketConn, a net.PacketConn.
 //
 // # Writes
 //
