@@ -175,7 +175,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		if c.l.OnLoop() {
 			return 0, c.opErr("write", ErrNotFiber) // a plain task would block its own loop
 		}
-		return c.writeRemote(b)
+		return c.sock.writeRemote(c, b)
 	}
 	if err := c.writeCheck(); err != nil {
 		return 0, c.opErr("write", err)
@@ -214,38 +214,9 @@ func (c *Conn) writeCheck() error {
 	return nil
 }
 
-// writeRemote is Write from a goroutine outside the loop: the data goes to
-// the loop by Post, in order, and the goroutine waits until it is
-// accepted.
-func (c *Conn) writeRemote(b []byte) (int, error) {
-	r := &writeReq{b: b, done: make(chan *writeReq, 1), active: true}
-	if err := c.l.Post(func() { c.acceptRemote(r) }); err != nil {
-		return 0, c.opErr("write", net.ErrClosed)
-	}
-	<-r.done
-	return r.n, r.err
-}
-
-func (c *Conn) acceptRemote(r *writeReq) {
-	if err := c.writeCheck(); err != nil {
-		c.finishReq(r, err)
-		return
-	}
-	if !c.full() {
-		n, err := c.offer(r.b, false)
-		r.n = n
-		if err != nil {
-			c.finishReq(r, err)
-			c.fail(err)
-			return
-		}
-		if n == len(r.b) {
-			c.finishReq(r, nil)
-			return
-		}
-	}
-	c.pending = append(c.pending, r)
-}
+// writeFailed and waiting complete Conn's face (writeRemote).
+func (c *Conn) writeFailed(err error) { c.fail(err) }
+func (*Conn) waiting()                {}
 
 // Close closes the connection: parked Reads and Writes return
 // net.ErrClosed, and data already accepted is still sent, within the

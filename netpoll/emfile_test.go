@@ -84,21 +84,10 @@ func TestEMFILEChild(t *testing.T) {
 				}
 				spawn(ctx, func(ctx context.Context) error {
 					defer c.Close()
-					buf := make([]byte, 1024)
-					for {
-						n, err := c.Read(buf)
-						if n > 0 {
-							if _, err := c.Write(buf[:n]); err != nil {
-								return err
-							}
-						}
-						if err == io.EOF || ctx.Err() != nil {
-							return nil
-						}
-						if err != nil {
-							return err
-						}
+					if err := echo(c, 1024); err != nil && ctx.Err() == nil {
+						return err
 					}
+					return nil
 				})
 			}
 		})

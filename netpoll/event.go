@@ -198,7 +198,7 @@ func (c *EventConn) drain() {
 // until b is accepted, in order with other writes.
 func (c *EventConn) Write(b []byte) (int, error) {
 	if !c.l.OnLoop() {
-		return c.writeRemote(b)
+		return c.sock.writeRemote(c, b)
 	}
 	if err := c.writeCheck(); err != nil {
 		return 0, c.opErr("write", err)
@@ -228,34 +228,10 @@ func (c *EventConn) writeCheck() error {
 	return nil
 }
 
-func (c *EventConn) writeRemote(b []byte) (int, error) {
-	r := &writeReq{b: b, done: make(chan *writeReq, 1), active: true}
-	if err := c.l.Post(func() {
-		if err := c.writeCheck(); err != nil {
-			c.finishReq(r, err)
-			return
-		}
-		if !c.full() {
-			n, err := c.offer(r.b, false)
-			r.n = n
-			if err != nil {
-				c.finishReq(r, err)
-				c.broken("write", err)
-				return
-			}
-			if n == len(r.b) {
-				c.finishReq(r, nil)
-				return
-			}
-		}
-		c.paused = true
-		c.pending = append(c.pending, r)
-	}); err != nil {
-		return 0, c.opErr("write", net.ErrClosed)
-	}
-	<-r.done
-	return r.n, r.err
-}
+// writeFailed and waiting complete EventConn's face (writeRemote): a
+// write waiting for room pauses reading, as a refused one does.
+func (c *EventConn) writeFailed(err error) { c.broken("write", err) }
+func (c *EventConn) waiting()              { c.paused = true }
 
 // Close closes the connection: OnClose runs (with a nil error), and data
 // already queued is still sent, within the linger time, before FIN. Any

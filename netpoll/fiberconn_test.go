@@ -31,21 +31,7 @@ func echoServe(ctx context.Context, ln *netpoll.Listener) error {
 		}
 		spawn(ctx, func(ctx context.Context) error {
 			defer c.Close()
-			buf := make([]byte, 16<<10)
-			for {
-				n, err := c.Read(buf)
-				if n > 0 {
-					if _, werr := c.Write(buf[:n]); werr != nil {
-						return werr
-					}
-				}
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-			}
+			return echo(c, 16<<10)
 		})
 	}
 }

@@ -2,6 +2,7 @@ package netpoll_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -84,20 +85,27 @@ func fdList() string {
 	return strings.Join(out, " ")
 }
 
-// netEcho echoes c until EOF through a buffer: io.Copy between TCP conns
-// would splice through a pipe that package net keeps in a pool, which
-// checkFDs would count as a leak.
-func netEcho(c net.Conn) {
-	buf := make([]byte, 32<<10)
+// echo copies what c reads back to it through a buffer of size bytes,
+// until EOF (nil) or an error. For a fiber Conn in a fiber, or a net.Conn
+// on a goroutine: io.Copy between TCP conns would splice through a pipe
+// that package net keeps in a pool, which checkFDs would count as a leak.
+func echo(c io.ReadWriter, size int) error {
+	buf := make([]byte, size)
 	for {
 		n, err := c.Read(buf)
 		if n > 0 {
-			if _, err := c.Write(buf[:n]); err != nil {
-				return
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return werr
 			}
 		}
+		if err == io.EOF {
+			return nil
+		}
 		if err != nil {
-			return
+			return err
 		}
 	}
 }
+
+// netEcho echoes a net.Conn on a goroutine (see echo), ignoring errors.
+func netEcho(c net.Conn) { _ = echo(c, 32<<10) }

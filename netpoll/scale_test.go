@@ -169,21 +169,7 @@ func TestScale_Fiber5000(t *testing.T) {
 				spawn(ctx, func(ctx context.Context) error {
 					defer open.Add(-1)
 					defer c.Close()
-					buf := make([]byte, 512)
-					for {
-						n, err := c.Read(buf)
-						if n > 0 {
-							if _, err := c.Write(buf[:n]); err != nil {
-								return err
-							}
-						}
-						if err == io.EOF {
-							return nil
-						}
-						if err != nil {
-							return err
-						}
-					}
+					return echo(c, 512)
 				})
 			}
 		})

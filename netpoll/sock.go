@@ -234,6 +234,46 @@ func (s *sock) flush() error {
 	return nil
 }
 
+// A face is a stream connection's face as the shared write path sees it.
+type face interface {
+	writeCheck() error     // why a write cannot start, or nil
+	writeFailed(err error) // the kernel refused a write: the connection is broken
+	waiting()              // a write waits in pending
+}
+
+// writeRemote is a Write from a goroutine outside the loop, on either
+// face: the data goes to the loop by Post, in order, and the goroutine
+// waits until it is accepted; what does not fit joins the pending writes.
+// Nothing is copied: b is the caller's until it returns.
+func (s *sock) writeRemote(f face, b []byte) (int, error) {
+	r := &writeReq{b: b, done: make(chan *writeReq, 1), active: true}
+	if err := s.l.Post(func() {
+		if err := f.writeCheck(); err != nil {
+			s.finishReq(r, err)
+			return
+		}
+		if !s.full() {
+			n, err := s.offer(r.b, false)
+			r.n = n
+			if err != nil {
+				s.finishReq(r, err)
+				f.writeFailed(err)
+				return
+			}
+			if n == len(r.b) {
+				s.finishReq(r, nil)
+				return
+			}
+		}
+		f.waiting()
+		s.pending = append(s.pending, r)
+	}); err != nil {
+		return 0, s.opErr("write", net.ErrClosed)
+	}
+	<-r.done
+	return r.n, r.err
+}
+
 // finishReq ends a pending write with err.
 func (s *sock) finishReq(r *writeReq, err error) {
 	if !r.active {
