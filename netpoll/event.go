@@ -106,7 +106,7 @@ func openEventConn(l *loop.Loop, fd, family int, o *options, h Handler, srv *Ser
 }
 
 // abort ends the connection when its loop closes.
-func (c *EventConn) abort() { c.broken("", net.ErrClosed) }
+func (c *EventConn) abort() { c.broken("", net.ErrClosed, false) }
 
 // Ready is the poller's readiness callback. Loop goroutine only.
 func (c *EventConn) Ready(ev poller.Events) {
@@ -141,14 +141,14 @@ func (c *EventConn) readSome() {
 			c.canRead = false
 			return
 		case err != nil:
-			c.broken("read", os.NewSyscallError("read", err))
+			c.broken("read", os.NewSyscallError("read", err), false)
 			return
 		case n == 0:
 			c.eof = true
 			if hc, ok := c.h.(HalfCloser); ok {
 				hc.OnReadEOF(c)
 			} else {
-				c.closeWith(io.EOF)
+				c.closeWith(io.EOF, false)
 			}
 			return
 		}
@@ -166,7 +166,7 @@ func (c *EventConn) readSome() {
 // and a Drainer is told.
 func (c *EventConn) drain() {
 	if err := c.flush(); err != nil {
-		c.broken("write", err)
+		c.broken("write", err, false)
 		return
 	}
 	if c.wrShut && c.queued() == 0 {
@@ -175,7 +175,7 @@ func (c *EventConn) drain() {
 			return
 		}
 		if err := c.shutdownWrite(); err != nil {
-			c.broken("write", err)
+			c.broken("write", err, false)
 			return
 		}
 	}
@@ -209,7 +209,7 @@ func (c *EventConn) Write(b []byte) (int, error) {
 	}
 	n, err := c.offer(b, true)
 	if err != nil {
-		c.broken("write", err)
+		c.broken("write", err, true) // inside the handler's Write
 		return n, c.opErr("write", err)
 	}
 	if c.queued() >= c.o.highWater {
@@ -230,7 +230,7 @@ func (c *EventConn) writeCheck() error {
 
 // writeFailed and waiting complete EventConn's face (writeRemote): a
 // write waiting for room pauses reading, as a refused one does.
-func (c *EventConn) writeFailed(err error) { c.broken("write", err) }
+func (c *EventConn) writeFailed(err error) { c.broken("write", err, false) }
 func (c *EventConn) waiting()              { c.paused = true }
 
 // Close closes the connection: OnClose runs (with a nil error), and data
@@ -238,7 +238,7 @@ func (c *EventConn) waiting()              { c.paused = true }
 // goroutine may call it.
 func (c *EventConn) Close() error {
 	if !c.l.OnLoop() {
-		if err := c.l.Post(func() { c.closeWith(nil) }); err != nil {
+		if err := c.l.Post(func() { c.closeWith(nil, false) }); err != nil {
 			return c.opErr("close", net.ErrClosed)
 		}
 		return nil
@@ -246,7 +246,7 @@ func (c *EventConn) Close() error {
 	if c.closed {
 		return c.opErr("close", net.ErrClosed)
 	}
-	c.closeWith(nil)
+	c.closeWith(nil, true)
 	return nil
 }
 
@@ -262,8 +262,8 @@ func (c *EventConn) CloseWrite() error {
 }
 
 // closeWith ends the connection for the user (OnClose with err) and
-// closes the fd once the queue is sent.
-func (c *EventConn) closeWith(err error) {
+// closes the fd once the queue is sent. later: see notify.
+func (c *EventConn) closeWith(err error, later bool) {
 	if c.closed {
 		return
 	}
@@ -271,13 +271,26 @@ func (c *EventConn) closeWith(err error) {
 	c.failPending(net.ErrClosed)
 	c.closeGracefully()
 	c.ended()
+	c.notify(err, later)
+}
+
+// notify runs OnClose: at once when the loop found the connection gone
+// (a readiness event, a server closing), or, with later, as a microtask
+// when a call of the handler's own (Close, Write) ended it, so that OnClose
+// never runs inside that call (it runs when the callback that made it
+// returns).
+func (c *EventConn) notify(err error, later bool) {
+	if later {
+		c.l.Microtask(func() { c.h.OnClose(c, err) })
+		return
+	}
 	c.h.OnClose(c, err)
 }
 
 // broken ends a connection the kernel reported broken in op ("read" or
 // "write"), or that its server or loop closed (net.ErrClosed): reset,
 // nothing more to send.
-func (c *EventConn) broken(op string, err error) {
+func (c *EventConn) broken(op string, err error, later bool) {
 	if c.closed {
 		c.release(true)
 		return
@@ -289,7 +302,7 @@ func (c *EventConn) broken(op string, err error) {
 	c.failPending(err)
 	c.release(true)
 	c.ended()
-	c.h.OnClose(c, err)
+	c.notify(err, later)
 }
 
 // ended takes the connection off its server's count.

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll"
 )
@@ -1156,4 +1157,37 @@ func TestEvent_ServerClose(t *testing.T) {
 			}
 		})
 	}
+}
+
+// OnClose never runs inside the handler's own call that ended the
+// connection (Close, or a Write the kernel refused): it runs once that
+// callback has returned, before the loop's next task.
+func TestEvent_OnCloseNotInsideClose(t *testing.T) {
+	checkFDs(t)
+	g := evGroup(t, 1)
+	var log []string
+	done := make(chan struct{})
+	srv := evServe(t, g, netpoll.Handlers{
+		Data: func(c *netpoll.EventConn, data []byte) {
+			log = append(log, "close")
+			c.Close()
+			log = append(log, "close returned")
+		},
+		Close: func(c *netpoll.EventConn, err error) {
+			log = append(log, fmt.Sprintf("OnClose %v", err))
+			close(done)
+		},
+	})
+	c := evDial(t, srv.Addr().String())
+	c.Write([]byte("x"))
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no OnClose")
+	}
+	looptest.On(t, g.Loop(0), func() {
+		if got, want := strings.Join(log, ", "), "close, close returned, OnClose <nil>"; got != want {
+			t.Errorf("calls: %s; want %s", got, want)
+		}
+	})
 }

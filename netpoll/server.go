@@ -166,7 +166,7 @@ func (s *Server) Close() error {
 				}
 			}
 			for _, c := range mine {
-				c.broken("", net.ErrClosed)
+				c.broken("", net.ErrClosed, false)
 			}
 			return nil
 		})
