@@ -143,27 +143,23 @@ func (fb *fiber) parkCtx(ctx context.Context, what string) error {
 	if ctx.Done() == nil {
 		return fb.park(what)
 	}
-	l := fb.s.l
-	s := fb.s
-	if ctx == context.Context(fb) {
-		// The fiber's own context: one registration for its whole life.
-		if fb.ctxStop == nil {
-			fb.ctxStop = context.AfterFunc(fb.Context, func() {
-				_ = l.Post(func() {
-					// Only a wait on this context may end with its error:
-					// the fiber may have been woken otherwise meanwhile and
-					// parked in a wait the context cannot end.
-					if fb.waitCtx == context.Context(fb) {
-						fb.wake(fb.seq, fb.Context.Err())
-					}
-				})
-			})
-		}
-		s.watch(fb, fb)
-		err := fb.park(what)
-		s.unwatch(fb)
-		return err
+	if ctx != context.Context(fb) {
+		return fb.parkOther(ctx, what)
 	}
+	// The fiber's own context, watched since the fiber started (start).
+	// This path is kept lean: every fiber parked on a socket is parked
+	// here, and the frames of the park are stack each one keeps
+	// (docs/fiber.md).
+	s := fb.s
+	s.watch(fb, fb)
+	err := fb.park(what)
+	s.unwatch(fb)
+	return err
+}
+
+// parkOther is parkCtx on a context other than the fiber's own.
+func (fb *fiber) parkOther(ctx context.Context, what string) error {
+	l, s := fb.s.l, fb.s
 	seq := fb.seq + 1
 	// A context of its own can wake the loop from outside while it waits.
 	loopctl.Hold(l, 1)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -49,6 +50,9 @@ type sched struct {
 	// watched are the fibers parked on a cancellable context (each knows
 	// its index), for wakeCancelled.
 	watched []*fiber
+	// parents are the watches on the contexts fibers were started with
+	// (watchParent), by context.
+	parents map[context.Context]*parentWatch
 	onIdle  func()
 	freshFn func(any) bool // s.isFresh
 }
@@ -80,8 +84,8 @@ type fiber struct {
 	seq             uint64 // counts parks; a wake for an older park is stale
 	body            runner
 	wakeErr         error
-	what            string // what the fiber waits for while parked
-	ctxStop         func() bool
+	what            string          // what the fiber waits for while parked
+	parent          *parentWatch    // the watch on Context this fiber counts in, once it waited on it
 	waitCtx         context.Context // the cancellable context of the current wait (parkCtx)
 	// at is the fiber's index in sched.live (at[inLive]) and in
 	// sched.watched (at[inWatched], -1 when not watched).
@@ -122,7 +126,9 @@ func newSched(l *loop.Loop) *sched { return &sched{l: l} }
 // recorded its goroutine's identity. Loop goroutine only.
 func (s *sched) newCoro() *coro {
 	c := &coro{}
-	c.next, c.stop = iter.Pull(iter.Seq[bool](c.loop))
+	// A func literal rather than the method value c.loop, whose wrapper
+	// would be one more frame under every fiber.
+	c.next, c.stop = iter.Pull(func(yield func(bool) bool) { c.loop(yield) })
 	c.next()
 	return c
 }
@@ -203,6 +209,12 @@ func (s *sched) start(fb *fiber, ctx context.Context, body runner) {
 	fb.body = body
 	fb.at = [2]int32{inLive: int32(len(s.live)), inWatched: -1}
 	s.live = append(s.live, fb)
+	if ctx.Done() != nil {
+		// Watched from the start, on the spawner's stack rather than at
+		// the fiber's first park, where a registration's frames would
+		// grow the new fiber's stack for good (docs/fiber.md).
+		s.watchParent(fb)
+	}
 	s.l.ScheduleJob(fb)
 }
 
@@ -235,9 +247,7 @@ func (s *sched) resume(fb *fiber) {
 func (s *sched) finish(fb *fiber) {
 	fb.state = done
 	fb.c = nil
-	if fb.ctxStop != nil {
-		fb.ctxStop()
-	}
+	s.unwatchParent(fb)
 	s.unlive(fb)
 	if len(s.live) == 0 && s.onIdle != nil {
 		s.onIdle()
@@ -334,6 +344,58 @@ func (s *sched) unwatch(fb *fiber) {
 	s.watched = swapRemove(s.watched, fb, inWatched)
 }
 
+// A parentWatch is one context.AfterFunc on a context that fibers of the
+// loop were started with, shared by all of them: when it is cancelled,
+// wakeCancelled (posted to the loop) wakes those parked on it. One
+// registration per fiber would cost each fiber an entry in the context's
+// children map, and the map's growth on the fiber's own goroutine doubled
+// the stack of every fiber in a server of 10,000 (2 to 4 KiB, measured).
+type parentWatch struct {
+	ctx  context.Context
+	stop func() bool
+	n    int // fibers counting on it
+}
+
+// watchParent makes fb count on the watch of the context it was started
+// with, registering the watch if it is the first. A context that cannot
+// be a map key (a comparable type is the rule for contexts, but not a
+// law) gets a watch of its own.
+func (s *sched) watchParent(fb *fiber) {
+	p := fb.Context
+	key := reflect.TypeOf(p).Kind() == reflect.Pointer
+	var pw *parentWatch
+	if key {
+		pw = s.parents[p]
+	}
+	if pw == nil {
+		pw = &parentWatch{ctx: p}
+		pw.stop = context.AfterFunc(p, func() { _ = s.l.Post(func() { s.wakeCancelled() }) })
+		if key {
+			if s.parents == nil {
+				s.parents = make(map[context.Context]*parentWatch)
+			}
+			s.parents[p] = pw
+		}
+	}
+	pw.n++
+	fb.parent = pw
+}
+
+// unwatchParent ends fb's count on its watch; the last one stops it.
+func (s *sched) unwatchParent(fb *fiber) {
+	pw := fb.parent
+	if pw == nil {
+		return
+	}
+	fb.parent = nil
+	if pw.n--; pw.n == 0 {
+		pw.stop()
+		if s.parents[pw.ctx] == pw {
+			delete(s.parents, pw.ctx)
+		}
+	}
+}
+
 // wakeCancelled wakes, with their context's error, the parked fibers whose
 // context is done but whose wake (posted by context.AfterFunc's goroutine)
 // has not arrived yet, and reports whether it woke any. The loop asks
@@ -419,9 +481,7 @@ func (s *sched) kill() int {
 		}
 		if fb.at[inLive] >= 0 {
 			s.unlive(fb) // never started: nothing to unwind
-			if fb.ctxStop != nil {
-				fb.ctxStop()
-			}
+			s.unwatchParent(fb)
 		}
 	}
 	for _, c := range s.idle {
