@@ -630,3 +630,55 @@ func TestSuspend_Waiter(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// sliceCtx is a context of a type that is not comparable (a slice
+// field): it cannot be a map key.
+type sliceCtx struct {
+	context.Context
+	tags []string
+}
+
+// Fibers started with one cancellable parent context share one watch on
+// it: cancelling the parent wakes every one parked on its own context,
+// with context.Canceled, in one go; a parent of a type that is not
+// comparable works too; and a fiber that finished leaves nothing
+// registered on the parent (its cancellation later wakes nobody, breaks
+// nothing).
+func TestAwait_ParentCancelWakesAllSharers(t *testing.T) {
+	for _, kind := range []string{"pointer", "not-comparable"} {
+		t.Run(kind, func(t *testing.T) {
+			err := fiber.Run(context.Background(), func(ctx context.Context) error {
+				pctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				parent := pctx
+				if kind == "not-comparable" {
+					parent = sliceCtx{pctx, []string{"x"}}
+				}
+				const n = 50
+				fs := make([]*future.Future[int], n)
+				for i := range n {
+					fs[i] = fiber.Go(parent, func(ctx context.Context) (int, error) {
+						return 0, fiber.Sleep(ctx, time.Hour)
+					})
+				}
+				done := fiber.Go(parent, func(context.Context) (int, error) { return 7, nil })
+				if v, err := fiber.Await(ctx, done); v != 7 || err != nil {
+					t.Fatalf("a fiber that never parked: %v, %v", v, err)
+				}
+				if err := fiber.Yield(ctx); err != nil {
+					return err
+				}
+				fiber.Go(ctx, func(context.Context) (int, error) { cancel(); return 0, nil })
+				for i, f := range fs {
+					if _, err := fiber.Await(ctx, f); !errors.Is(err, context.Canceled) {
+						t.Errorf("fiber %d: %v, want context.Canceled", i, err)
+					}
+				}
+				return nil
+			}, virtual())
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -52,9 +51,10 @@ type sched struct {
 	watched []*fiber
 	// parents are the watches on the contexts fibers were started with
 	// (watchParent), by context.
-	parents map[context.Context]*parentWatch
-	onIdle  func()
-	freshFn func(any) bool // s.isFresh
+	parents    map[<-chan struct{}]*parentWatch
+	lastParent *parentWatch // the last one found or made, checked first
+	onIdle     func()
+	freshFn    func(any) bool // s.isFresh
 }
 
 // A coro is a runtime coroutine (iter.Pull) that runs fibers one after
@@ -344,39 +344,41 @@ func (s *sched) unwatch(fb *fiber) {
 	s.watched = swapRemove(s.watched, fb, inWatched)
 }
 
-// A parentWatch is one context.AfterFunc on a context that fibers of the
-// loop were started with, shared by all of them: when it is cancelled,
-// wakeCancelled (posted to the loop) wakes those parked on it. One
-// registration per fiber would cost each fiber an entry in the context's
-// children map, and the map's growth on the fiber's own goroutine doubled
-// the stack of every fiber in a server of 10,000 (2 to 4 KiB, measured).
+// A parentWatch is one context.AfterFunc on the contexts the loop's fibers
+// were started with that share one Done channel, shared by all those
+// fibers: when it fires, wakeCancelled (posted to the loop) wakes the ones
+// parked on it. One registration per fiber would cost each fiber an entry
+// in the context's map of children, and that insert, at the fiber's first
+// park, doubled the stack of every fiber of a server (2 to 4 KiB,
+// docs/fiber.md). The Done channel is the key because it is what
+// cancellation shares (values layered on one context share it too) and
+// because a channel always compares, where a context of a struct type may
+// not.
 type parentWatch struct {
-	ctx  context.Context
+	done <-chan struct{}
 	stop func() bool
 	n    int // fibers counting on it
 }
 
 // watchParent makes fb count on the watch of the context it was started
-// with, registering the watch if it is the first. A context that cannot
-// be a map key (a comparable type is the rule for contexts, but not a
-// law) gets a watch of its own.
+// with (which can be cancelled), registering the watch if it is the first.
+// Called when fb starts, on the spawner's stack.
 func (s *sched) watchParent(fb *fiber) {
 	p := fb.Context
-	key := reflect.TypeOf(p).Kind() == reflect.Pointer
-	var pw *parentWatch
-	if key {
-		pw = s.parents[p]
+	done := p.Done()
+	pw := s.lastParent // spawns mostly share their parent with the last one
+	if pw == nil || pw.done != done {
+		pw = s.parents[done]
 	}
 	if pw == nil {
-		pw = &parentWatch{ctx: p}
+		pw = &parentWatch{done: done}
 		pw.stop = context.AfterFunc(p, func() { _ = s.l.Post(func() { s.wakeCancelled() }) })
-		if key {
-			if s.parents == nil {
-				s.parents = make(map[context.Context]*parentWatch)
-			}
-			s.parents[p] = pw
+		if s.parents == nil {
+			s.parents = make(map[<-chan struct{}]*parentWatch)
 		}
+		s.parents[done] = pw
 	}
+	s.lastParent = pw
 	pw.n++
 	fb.parent = pw
 }
@@ -390,8 +392,9 @@ func (s *sched) unwatchParent(fb *fiber) {
 	fb.parent = nil
 	if pw.n--; pw.n == 0 {
 		pw.stop()
-		if s.parents[pw.ctx] == pw {
-			delete(s.parents, pw.ctx)
+		delete(s.parents, pw.done)
+		if s.lastParent == pw {
+			s.lastParent = nil
 		}
 	}
 }
@@ -406,7 +409,7 @@ func (s *sched) unwatchParent(fb *fiber) {
 func (s *sched) wakeCancelled() bool {
 	woke := false
 	var (
-		last    context.Context
+		last    <-chan struct{}
 		lastErr error
 	)
 	for i := 0; i < len(s.watched); i++ {
@@ -415,8 +418,10 @@ func (s *sched) wakeCancelled() bool {
 		if key == context.Context(fb) {
 			key = fb.Context // a wait on its own context
 		}
-		if key != last {
-			last, lastErr = key, key.Err()
+		// Contexts are told apart by their Done channel: a context of a
+		// struct type may not compare.
+		if done := key.Done(); done != last {
+			last, lastErr = done, key.Err()
 		}
 		if lastErr != nil && fb.state == parked {
 			woke = fb.wake(fb.seq, lastErr) || woke
