@@ -157,6 +157,24 @@ func TestFiber_ServesNetClients(t *testing.T) {
 
 var errConnRefused = syscall.ECONNREFUSED
 
+// tcpPair listens on loopback from a fiber, dials the listener and
+// accepts: both ends of one TCP connection, on the calling fiber's loop.
+func tcpPair(ctx context.Context, opts ...netpoll.Option) (ln *netpoll.Listener, c, s *netpoll.Conn, err error) {
+	if ln, err = netpoll.Listen(ctx, "tcp", "127.0.0.1:0"); err != nil {
+		return nil, nil, nil, err
+	}
+	if c, err = netpoll.Dial(ctx, "tcp", ln.Addr().String(), opts...); err != nil {
+		ln.Close()
+		return nil, nil, nil, err
+	}
+	if s, err = ln.AcceptConn(); err != nil {
+		c.Close()
+		ln.Close()
+		return nil, nil, nil, err
+	}
+	return ln, c, s, nil
+}
+
 // Deadlines: a Read parked past its deadline returns a timeout error; a
 // moved deadline lets the next Read succeed; a deadline in the past fails
 // at once; the write deadline ends a Write parked on a peer that does not
@@ -164,21 +182,12 @@ var errConnRefused = syscall.ECONNREFUSED
 func TestFiber_Deadlines(t *testing.T) {
 	checkFDs(t)
 	run(t, func(ctx context.Context) error {
-		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
+		ln, c, s, err := tcpPair(ctx, netpoll.WithWatermarks(64<<10, 16<<10), netpoll.WithBuffers(0, 16<<10))
 		if err != nil {
 			return err
 		}
 		defer ln.Close()
-		accepted := fiber.Go(ctx, func(ctx context.Context) (*netpoll.Conn, error) { return ln.AcceptConn() })
-		c, err := netpoll.Dial(ctx, "tcp", ln.Addr().String(), netpoll.WithWatermarks(64<<10, 16<<10), netpoll.WithBuffers(0, 16<<10))
-		if err != nil {
-			return err
-		}
 		defer c.Close()
-		s, err := fiber.Await(ctx, accepted)
-		if err != nil {
-			return err
-		}
 		defer s.Close()
 
 		start := time.Now()
@@ -229,19 +238,11 @@ func TestFiber_Deadlines(t *testing.T) {
 func TestFiber_CloseWhileReading(t *testing.T) {
 	checkFDs(t)
 	run(t, func(ctx context.Context) error {
-		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
+		ln, c, s, err := tcpPair(ctx)
 		if err != nil {
 			return err
 		}
 		defer ln.Close()
-		c, err := netpoll.Dial(ctx, "tcp", ln.Addr().String())
-		if err != nil {
-			return err
-		}
-		s, err := ln.AcceptConn()
-		if err != nil {
-			return err
-		}
 		defer s.Close()
 		reading := spawn(ctx, func(ctx context.Context) error {
 			_, err := c.Read(make([]byte, 10))
@@ -329,19 +330,11 @@ func TestFiber_HalfClose(t *testing.T) {
 func TestFiber_OtherGoroutines(t *testing.T) {
 	checkFDs(t)
 	run(t, func(ctx context.Context) error {
-		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
+		ln, c, s, err := tcpPair(ctx)
 		if err != nil {
 			return err
 		}
 		defer ln.Close()
-		c, err := netpoll.Dial(ctx, "tcp", ln.Addr().String())
-		if err != nil {
-			return err
-		}
-		s, err := ln.AcceptConn()
-		if err != nil {
-			return err
-		}
 		defer s.Close()
 		errs := make(chan error, 3)
 		go func() {
