@@ -59,4 +59,7 @@
 // *net.OpError values (errors.Is works with net.ErrClosed,
 // os.ErrDeadlineExceeded and the errno). Every socket still open when its
 // loop closes is reset and its fd closed.
+//
+// Like the poller, the package exists on Linux, macOS, FreeBSD, NetBSD
+// and OpenBSD; elsewhere it is empty.
 package netpoll
