@@ -177,19 +177,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 		}
 		return c.sock.writeRemote(c, b)
 	}
-	if err := c.writeCheck(); err != nil {
-		return 0, c.opErr("write", err)
-	}
-	n := 0
-	if !c.full() {
-		var err error
-		if n, err = c.offer(b, false); err != nil {
-			c.fail(err)
-			return n, c.opErr("write", err)
-		}
-		if n == len(b) {
-			return n, nil
-		}
+	n, over, err := c.tryWrite(c, b)
+	if over {
+		return n, c.opErr("write", err)
 	}
 	// Wait in line for room, behind earlier writes.
 	r := &writeReq{b: b, n: n, active: true}

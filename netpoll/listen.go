@@ -6,37 +6,24 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/future"
-	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll/poller"
-	"github.com/weftio/weft/timer"
 )
 
 // Listener is the fiber face of a listening stream socket: Accept parks
 // the calling fiber until a connection arrives, and returns it as a *Conn
 // on the listener's loop. It satisfies net.Listener.
 type Listener struct {
-	fd       int
-	l        *loop.Loop
-	o        options
-	network  string
-	addr     net.Addr
-	family   int
-	waiters  []fiber.Waiter
-	canRead  bool
-	closed   bool
-	acceptor acceptor
-	ls       *loopState
-	at       int32
+	listenSock
+	o       options
+	network string
+	addr    net.Addr
+	waiters []fiber.Waiter
 }
-
-func (ln *Listener) index() *int32 { return &ln.at }
 
 // abort closes the listener when its loop closes.
 func (ln *Listener) abort() { _ = ln.closeNow() }
@@ -61,17 +48,18 @@ func Listen(ctx context.Context, network, address string, opts ...Option) (*List
 	if err != nil {
 		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
-	ln := &Listener{fd: fd, l: l, o: o, network: network, family: specs[0].family, canRead: true}
-	ln.acceptor = acceptor{l: l, backoff0: o.acceptBackoff}
+	ln := &Listener{o: o, network: network}
+	ln.listenSock = listenSock{l: l, fd: fd, family: specs[0].family, o: &ln.o}
 	if sa, err := unix.Getsockname(fd); err == nil {
 		ln.addr = addrOf(network, sa)
+		if ln.family == unix.AF_UNIX {
+			ln.path = ln.addr.String()
+		}
 	}
-	if err := l.Register(fd, poller.Readable, ln); err != nil {
+	if err := ln.register(ln); err != nil {
 		unix.Close(fd)
 		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
-	ln.ls = stateOf(l)
-	ln.ls.add(ln)
 	return ln, nil
 }
 
@@ -127,32 +115,17 @@ func (ln *Listener) AcceptConn() (*Conn, error) {
 		if ln.closed {
 			return nil, ln.opErr(net.ErrClosed)
 		}
-		if ln.canRead && !ln.acceptor.waiting() {
-			nfd, _, err := sysAccept(ln.fd)
-			switch {
-			case err == nil:
-				ln.acceptor.ok()
-				if err := ln.o.applyConn(nfd, ln.family); err != nil {
-					unix.Close(nfd)
-					continue
-				}
-				c, err := newConn(ln.l, nfd, ln.family, &ln.o)
-				if err != nil {
-					unix.Close(nfd)
-					return nil, ln.opErr(err)
-				}
-				return c, nil
-			case err == unix.EINTR:
-				continue
-			case err == unix.EAGAIN:
-				ln.canRead = false
-			case isOutOfFDs(err):
-				ln.acceptor.backOff(func() { wakeAll(&ln.waiters) })
-			case isTemporaryAccept(err):
-				continue
-			default:
-				return nil, ln.opErr(os.NewSyscallError("accept", err))
+		nfd, err := ln.next(func() { wakeAll(&ln.waiters) })
+		if err != nil {
+			return nil, ln.opErr(err)
+		}
+		if nfd >= 0 {
+			c, err := newConn(ln.l, nfd, ln.family, &ln.o)
+			if err != nil {
+				unix.Close(nfd)
+				return nil, ln.opErr(err)
 			}
+			return c, nil
 		}
 		if err := fiber.Suspend(ctx, "Listener.Accept", func(w fiber.Waiter) { ln.waiters = append(ln.waiters, w) }); err != nil {
 			return nil, ln.opErr(err)
@@ -184,56 +157,14 @@ func (ln *Listener) Close() error {
 }
 
 func (ln *Listener) closeNow() error {
-	if ln.closed {
+	closed, err := ln.close(ln)
+	if !closed {
 		return net.ErrClosed
 	}
-	ln.closed = true
-	ln.acceptor.stop()
-	ln.ls.remove(ln)
-	_ = ln.l.Unregister(ln.fd)
-	err := unix.Close(ln.fd)
-	if ln.family == unix.AF_UNIX && ln.addr != nil {
-		_ = os.Remove(ln.addr.String())
-	}
 	wakeAll(&ln.waiters)
-	return os.NewSyscallError("close", err)
+	return err
 }
 
 // Addr returns the address the listener listens on (with the port the
 // system chose for ":0").
 func (ln *Listener) Addr() net.Addr { return ln.addr }
-
-// acceptor is the back-off of an accept loop that ran out of file
-// descriptors: no accept until the timer fires, doubling up to a second.
-type acceptor struct {
-	l        *loop.Loop
-	backoff0 time.Duration
-	backoff  time.Duration
-	t        timer.Timer
-	paused   bool
-	// Stalls counts the times accept met EMFILE or ENFILE.
-	stalls uint64
-}
-
-func (a *acceptor) waiting() bool { return a.paused }
-
-func (a *acceptor) ok() { a.backoff = 0 }
-
-func (a *acceptor) backOff(retry func()) {
-	a.stalls++
-	if a.backoff == 0 {
-		a.backoff = a.backoff0
-	} else {
-		a.backoff = min(2*a.backoff, time.Second)
-	}
-	a.paused = true
-	a.t = a.l.AfterFunc(a.backoff, func() {
-		a.paused = false
-		retry()
-	})
-}
-
-func (a *acceptor) stop() {
-	a.t.Stop()
-	a.paused = false
-}

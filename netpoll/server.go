@@ -6,7 +6,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
 
@@ -40,16 +39,9 @@ type Server struct {
 
 // serverAcceptor is one listening socket of a Server, on one loop.
 type serverAcceptor struct {
-	s       *Server
-	l       *loop.Loop
-	fd      int
-	family  int
-	ls      *loopState
-	at      int32
-	li      int // the index of its loop in the group
-	canRead bool
-	closed  bool
-	backoff acceptor
+	listenSock
+	s  *Server
+	li int // the index of its loop in the group
 }
 
 // Serve listens on address (network "tcp", "tcp4", "tcp6" or "unix") and
@@ -90,17 +82,13 @@ func Serve(g *loop.Group, network, address string, h Handler, opts ...Option) (*
 			s.addr = addrOf(network, sa)
 			spec.sa = sa // the port the system chose, for the other loops
 		}
-		a := &serverAcceptor{s: s, l: g.Loop(i), li: i, fd: fd, family: spec.family, canRead: true}
-		a.backoff = acceptor{l: a.l, backoff0: s.o.acceptBackoff}
+		a := &serverAcceptor{s: s, li: i}
+		a.listenSock = listenSock{l: g.Loop(i), fd: fd, family: spec.family, o: &s.o}
+		if spec.family == unix.AF_UNIX && i == 0 {
+			a.path = s.addr.String()
+		}
 		s.acc = append(s.acc, a)
-		if err := onLoopWait(a.l, func() error {
-			a.ls = stateOf(a.l)
-			if err := a.l.Register(fd, poller.Readable, a); err != nil {
-				return err
-			}
-			a.ls.add(a)
-			return nil
-		}); err != nil {
+		if err := onLoopWait(a.l, func() error { return a.register(a) }); err != nil {
 			unix.Close(fd)
 			a.closed = true
 			s.Close()
@@ -174,24 +162,9 @@ func (s *Server) Close() error {
 	return nil
 }
 
-func (a *serverAcceptor) index() *int32 { return &a.at }
-func (a *serverAcceptor) abort()        { a.closeNow() }
+func (a *serverAcceptor) abort() { a.closeNow() }
 
-func (a *serverAcceptor) closeNow() {
-	if a.closed {
-		return
-	}
-	a.closed = true
-	a.backoff.stop()
-	if a.ls != nil {
-		a.ls.remove(a)
-	}
-	_ = a.l.Unregister(a.fd)
-	_ = unix.Close(a.fd)
-	if a.family == unix.AF_UNIX && a.s.addr != nil {
-		_ = os.Remove(a.s.addr.String())
-	}
-}
+func (a *serverAcceptor) closeNow() { _, _ = a.close(a) }
 
 // Ready accepts the waiting connections and hands each to a loop.
 func (a *serverAcceptor) Ready(poller.Events) {
@@ -201,32 +174,18 @@ func (a *serverAcceptor) Ready(poller.Events) {
 
 func (a *serverAcceptor) acceptAll() {
 	s := a.s
-	for !a.closed && a.canRead && !a.backoff.waiting() {
-		nfd, _, err := sysAccept(a.fd)
-		switch {
-		case err == nil:
-			a.backoff.ok()
-		case err == unix.EINTR:
-			continue
-		case err == unix.EAGAIN:
-			a.canRead = false
-			return
-		case isOutOfFDs(err):
-			a.backoff.backOff(a.acceptAll)
-			return
-		case isTemporaryAccept(err):
-			continue
-		default:
+	for {
+		nfd, err := a.next(a.acceptAll)
+		if err != nil {
 			// The listening socket is broken: stop accepting; the
 			// connections already open go on.
 			a.closeNow()
 			return
 		}
-		s.accepted.Add(1)
-		if err := s.o.applyConn(nfd, a.family); err != nil {
-			unix.Close(nfd)
-			continue
+		if nfd < 0 {
+			return
 		}
+		s.accepted.Add(1)
 		i := a.pick()
 		// Counted now, not when the loop opens it: a burst accepted before
 		// the loop gets to its Posts must see the loop's load grow.
@@ -236,10 +195,10 @@ func (a *serverAcceptor) acceptAll() {
 			s.open(i, l, nfd, a.family)
 			continue
 		}
-		fd, family := nfd, a.family
-		if err := l.Post(func() { s.open(i, l, fd, family) }); err != nil {
+		family := a.family
+		if err := l.Post(func() { s.open(i, l, nfd, family) }); err != nil {
 			s.counts[i].Add(-1)
-			unix.Close(fd)
+			unix.Close(nfd)
 		}
 	}
 }

@@ -241,6 +241,25 @@ type face interface {
 	waiting()              // a write waits in pending
 }
 
+// tryWrite is a write's first attempt, on the loop: it checks that a
+// write may start, writes through and queues up to the high mark, unless
+// earlier writes wait. It returns how much of b was taken, and whether
+// the write is over: taken whole, or failed with err (the connection is
+// then broken, f told). A write that is not over must wait in pending.
+func (s *sock) tryWrite(f face, b []byte) (n int, over bool, err error) {
+	if err := f.writeCheck(); err != nil {
+		return 0, true, err
+	}
+	if s.full() {
+		return 0, false, nil
+	}
+	if n, err = s.offer(b, false); err != nil {
+		f.writeFailed(err)
+		return n, true, err
+	}
+	return n, n == len(b), nil
+}
+
 // writeRemote is a Write from a goroutine outside the loop, on either
 // face: the data goes to the loop by Post, in order, and the goroutine
 // waits until it is accepted; what does not fit joins the pending writes.
@@ -248,22 +267,11 @@ type face interface {
 func (s *sock) writeRemote(f face, b []byte) (int, error) {
 	r := &writeReq{b: b, done: make(chan *writeReq, 1), active: true}
 	if err := s.l.Post(func() {
-		if err := f.writeCheck(); err != nil {
+		n, over, err := s.tryWrite(f, r.b)
+		r.n = n
+		if over {
 			s.finishReq(r, err)
 			return
-		}
-		if !s.full() {
-			n, err := s.offer(r.b, false)
-			r.n = n
-			if err != nil {
-				s.finishReq(r, err)
-				f.writeFailed(err)
-				return
-			}
-			if n == len(r.b) {
-				s.finishReq(r, nil)
-				return
-			}
 		}
 		f.waiting()
 		s.pending = append(s.pending, r)
@@ -328,15 +336,14 @@ func (s *sock) release(reset bool) {
 }
 
 // closeGracefully closes the fd once the queue has drained, within the
-// linger time; it reports whether the fd is closed now.
-func (s *sock) closeGracefully() bool {
+// linger time.
+func (s *sock) closeGracefully() {
 	if s.queued() == 0 || s.o.linger == 0 {
 		s.release(s.queued() > 0)
-		return true
+		return
 	}
 	s.wrShut = true
 	s.lingerT = s.l.AfterFunc(s.o.linger, func() { s.release(true) })
-	return false
 }
 
 // untilDeadline is how far t is on l's clock.
