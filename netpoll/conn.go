@@ -83,22 +83,7 @@ func (c *Conn) Ready(ev poller.Events) {
 			wakeAll(&c.writers)
 			return
 		}
-		c.drain()
-	}
-}
-
-// drain flushes the queue, wakes the writers parked for room, and ends a
-// graceful close once the queue is empty.
-func (c *Conn) drain() {
-	err := c.flush()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if c.wrShut && c.queued() == 0 {
-		if c.closed {
-			c.release(false)
-		} else if err := c.shutdownWrite(); err != nil {
+		if err := c.drain(); err != nil {
 			c.fail(err)
 		}
 	}

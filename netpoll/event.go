@@ -115,7 +115,7 @@ func (c *EventConn) Ready(ev poller.Events) {
 	}
 	if ev&(poller.Writable|poller.HangUp|poller.Error) != 0 {
 		c.canWrite = true
-		c.drain()
+		c.written()
 	}
 	if ev&(poller.Readable|poller.HangUp|poller.Error) != 0 {
 		c.readable(ev)
@@ -162,22 +162,15 @@ func (c *EventConn) readSome() {
 	}
 }
 
-// drain flushes the queue; once it is at the low mark, reading resumes
-// and a Drainer is told.
-func (c *EventConn) drain() {
-	if err := c.flush(); err != nil {
+// written drains the queue on write readiness (sock.drain); once it is at
+// the low mark, reading resumes and a Drainer is told.
+func (c *EventConn) written() {
+	if err := c.drain(); err != nil {
 		c.broken("write", err, false)
 		return
 	}
-	if c.wrShut && c.queued() == 0 {
-		if c.closed {
-			c.release(false)
-			return
-		}
-		if err := c.shutdownWrite(); err != nil {
-			c.broken("write", err, false)
-			return
-		}
+	if c.gone {
+		return
 	}
 	if c.paused && c.queued() <= c.o.lowWater && len(c.pending) == 0 {
 		c.paused = false

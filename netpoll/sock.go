@@ -234,6 +234,23 @@ func (s *sock) flush() error {
 	return nil
 }
 
+// drain writes the queue out on write readiness, serves the pending
+// writes, and ends a graceful close or a CloseWrite once the queue is
+// empty. An error means the connection is broken.
+func (s *sock) drain() error {
+	if err := s.flush(); err != nil {
+		return err
+	}
+	if !s.wrShut || s.queued() > 0 {
+		return nil
+	}
+	if s.closed {
+		s.release(false)
+		return nil
+	}
+	return s.shutdownWrite()
+}
+
 // A face is a stream connection's face as the shared write path sees it.
 type face interface {
 	writeCheck() error     // why a write cannot start, or nil
