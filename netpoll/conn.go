@@ -247,14 +247,11 @@ func (c *Conn) SetLinger(sec int) error {
 // onLoop runs f on the connection's loop: directly when the caller is on
 // it, else by Post, waiting for the result.
 func (c *Conn) onLoop(op string, f func() error) error {
-	if c.l.OnLoop() {
-		return c.opErr(op, f())
+	err := onLoopWait(c.l, func() error { return c.opErr(op, f()) })
+	if _, made := err.(*net.OpError); err != nil && !made {
+		return c.opErr(op, err) // the loop is closed: Post refused
 	}
-	done := make(chan error, 1)
-	if err := c.l.Post(func() { done <- c.opErr(op, f()) }); err != nil {
-		return c.opErr(op, net.ErrClosed)
-	}
-	return <-done
+	return err
 }
 
 // LocalAddr returns the local address (a *net.TCPAddr or *net.UnixAddr).

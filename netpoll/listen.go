@@ -140,17 +140,7 @@ func (ln *Listener) opErr(err error) error {
 // Close stops listening; parked Accepts return net.ErrClosed. Connections
 // already accepted stay open. Any goroutine may call it.
 func (ln *Listener) Close() error {
-	var err error
-	if ln.l.OnLoop() {
-		err = ln.closeNow()
-	} else {
-		done := make(chan error, 1)
-		if perr := ln.l.Post(func() { done <- ln.closeNow() }); perr != nil {
-			return ln.opErr(net.ErrClosed)
-		}
-		err = <-done
-	}
-	if err != nil {
+	if err := onLoopWait(ln.l, ln.closeNow); err != nil {
 		return &net.OpError{Op: "close", Net: ln.network, Addr: ln.addr, Err: err}
 	}
 	return nil

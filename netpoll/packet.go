@@ -325,13 +325,7 @@ var errMissingAddress = &net.AddrError{Err: "missing address"}
 // Close closes the socket: parked ReadFroms and WriteTos return
 // net.ErrClosed. Any goroutine may call it.
 func (pc *PacketConn) Close() error {
-	var err error
-	if pc.l.OnLoop() {
-		err = pc.closeNow()
-	} else if perr := onLoopWait(pc.l, pc.closeNow); perr != nil {
-		err = perr
-	}
-	if err != nil {
+	if err := onLoopWait(pc.l, pc.closeNow); err != nil {
 		return pc.opErr("close", nil, err)
 	}
 	return nil

@@ -98,18 +98,6 @@ func Serve(g *loop.Group, network, address string, h Handler, opts ...Option) (*
 	return s, nil
 }
 
-// onLoopWait runs f on l and waits for it.
-func onLoopWait(l *loop.Loop, f func() error) error {
-	if l.OnLoop() {
-		return f()
-	}
-	done := make(chan error, 1)
-	if err := l.Post(func() { done <- f() }); err != nil {
-		return err
-	}
-	return <-done
-}
-
 // Addr returns the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.addr }
 

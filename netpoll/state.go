@@ -81,3 +81,17 @@ func (ls *loopState) removeAt(i32 int32) {
 	ls.socks = ls.socks[:last]
 	*at = -1
 }
+
+// onLoopWait runs f on l and waits for it: directly when the caller is
+// on l, else by Post; a loop that refuses the Post gives its error
+// (net.ErrClosed).
+func onLoopWait(l *loop.Loop, f func() error) error {
+	if l.OnLoop() {
+		return f()
+	}
+	done := make(chan error, 1)
+	if err := l.Post(func() { done <- f() }); err != nil {
+		return err
+	}
+	return <-done
+}
