@@ -161,10 +161,13 @@ func runConn(ctx context.Context, c net.Conn, id uint64, req []byte, end time.Ti
 	reply := make([]byte, size)
 	seq := make([]byte, 8)
 	lats := make([]time.Duration, 0, 4096)
-	for n := uint64(0); ctx.Err() == nil && time.Now().Before(end); n++ {
+	for n := uint64(0); ctx.Err() == nil; n++ {
 		binary.LittleEndian.PutUint64(seq, n^id<<48)
 		copy(req, seq)
-		t0 := time.Now()
+		t0 := time.Now() // the request's start, and the check for the end
+		if !t0.Before(end) {
+			break
+		}
 		if err := roundTrip(c, req, reply); err != nil {
 			if ctx.Err() != nil {
 				break // cut short

@@ -77,15 +77,8 @@ func TestSlowReader(t *testing.T) {
 	for _, face := range faces {
 		t.Run(face, func(t *testing.T) {
 			defer goleak.VerifyNone(t)
-			s, err := startServer(context.Background(), face, "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, c := startAndDial(t, context.Background(), face)
 			defer s.Close()
-			c, err := net.Dial("tcp", s.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
 			defer c.Close()
 			slowReader(t, c, 16<<20)
 		})
@@ -101,15 +94,8 @@ func TestHalfClose(t *testing.T) {
 		for _, size := range []int{11, 16 << 20} {
 			t.Run(face+"/"+strconv.Itoa(size), func(t *testing.T) {
 				defer goleak.VerifyNone(t)
-				s, err := startServer(context.Background(), face, "127.0.0.1:0")
-				if err != nil {
-					t.Fatal(err)
-				}
+				s, c := startAndDial(t, context.Background(), face)
 				defer s.Close()
-				c, err := net.Dial("tcp", s.Addr().String())
-				if err != nil {
-					t.Fatal(err)
-				}
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(10 * time.Second))
 				sent := randomBytes(3, size)
@@ -137,15 +123,7 @@ func TestCloseWithOpenConns(t *testing.T) {
 	for _, face := range faces {
 		t.Run(face, func(t *testing.T) {
 			defer goleak.VerifyNone(t)
-			s, err := startServer(context.Background(), face, "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := net.Dial("tcp", s.Addr().String())
-			if err != nil {
-				s.Close()
-				t.Fatal(err)
-			}
+			s, c := startAndDial(t, context.Background(), face)
 			defer c.Close()
 			echoOnce(t, c, "hello")
 			if _, err := c.Write([]byte("half a request")); err != nil {
@@ -174,14 +152,7 @@ func TestCloseWithOpenConns(t *testing.T) {
 func TestCancelFiberFace(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := startServer(ctx, "fiber", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("tcp", s.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := startAndDial(t, ctx, "fiber")
 	defer c.Close()
 	echoOnce(t, c, "before the cancel")
 	cancel()
@@ -395,6 +366,22 @@ func TestCommand(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startAndDial starts a server of face on 127.0.0.1:0 and connects to
+// it. The caller closes both, before goleak looks.
+func startAndDial(t *testing.T, ctx context.Context, face string) (*server, net.Conn) {
+	t.Helper()
+	s, err := startServer(ctx, face, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	return s, c
 }
 
 // slowReader writes n random bytes to c while reading nothing for a

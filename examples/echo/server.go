@@ -189,23 +189,12 @@ func serveFibers(ctx context.Context, addr string, ready chan<- net.Addr) error 
 	}
 }
 
-// echoConn copies what c reads back to c until EOF (or an error: the
-// context's, when the server stops), then closes c.
+// echoConn copies what c reads back to c through a copyBuf buffer until
+// EOF (or an error: the context's, when the server stops), then closes c.
+// (*netpoll.Conn has no ReadFrom or WriteTo, so io.CopyBuffer uses the
+// buffer.)
 func echoConn(c *netpoll.Conn) error {
 	defer c.Close()
-	buf := make([]byte, copyBuf)
-	for {
-		n, err := c.Read(buf)
-		if n > 0 {
-			if _, werr := c.Write(buf[:n]); werr != nil {
-				return werr
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
+	_, err := io.CopyBuffer(c, c, make([]byte, copyBuf))
+	return err
 }

@@ -105,6 +105,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "client: -c and -size must be at least 1, -d more than 0")
 		os.Exit(2)
 	}
+	switch *mode {
+	case "rr", "stream", "idle":
+	default:
+		fmt.Fprintf(os.Stderr, "client: unknown -mode %q\n", *mode)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
@@ -114,7 +120,7 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "client: dial:", err)
 		emit(map[string]any{"event": "result", "mode": *mode, "conns": *conns, "errors": 1,
-			"first_error": "dial: " + err.Error(), "dialed": len(cs)})
+			"first_error": "dial: " + err.Error()})
 		os.Exit(1)
 	}
 	emit(map[string]any{"event": "connected", "conns": len(cs), "dial_s": time.Since(t0).Seconds()})
@@ -127,9 +133,6 @@ func main() {
 		r = runStream(ctx, cs, *size, *warmup, *dur, errs)
 	case "idle":
 		r = runIdle(ctx, cs, *size, *syncIn, errs)
-	default:
-		fmt.Fprintf(os.Stderr, "client: unknown -mode %q\n", *mode)
-		os.Exit(2)
 	}
 	for _, c := range cs {
 		c.Close()
@@ -218,7 +221,7 @@ func sleep(ctx context.Context, d time.Duration) {
 // runRR runs request/response on every connection until the window ends.
 func runRR(ctx context.Context, cs []net.Conn, size int, warmup, dur time.Duration, errs *errCount) map[string]any {
 	var (
-		winStart, winEnd atomic.Int64 // unix ns; 0 until set
+		winStart, winEnd atomic.Int64 // unix ns; math.MaxInt64 until set
 		stop             atomic.Bool
 		wg               sync.WaitGroup
 	)

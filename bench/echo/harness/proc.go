@@ -32,10 +32,15 @@ var clockTicks = func() float64 {
 	return 100
 }()
 
+// readProc returns /proc/<pid>/<name>.
+func readProc(pid int, name string) ([]byte, error) {
+	return os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, name))
+}
+
 // procCPU returns the CPU seconds process pid has used in user mode
 // (utime) and in the kernel (stime).
 func procCPU(pid int) (user, sys float64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	b, err := readProc(pid, "stat")
 	if err != nil {
 		return 0, 0, err
 	}
@@ -67,7 +72,7 @@ func parseStatCPU(b []byte) (user, sys float64, err error) {
 // write, writev and the like: syscr and syscw of /proc/<pid>/io) process
 // pid has made.
 func procIO(pid int) (reads, writes int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	b, err := readProc(pid, "io")
 	if err != nil {
 		return 0, 0, err
 	}
@@ -138,7 +143,7 @@ func parseSystemBusy(line string) (float64, error) {
 
 // procRSS returns process pid's resident set size in bytes (VmRSS).
 func procRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	b, err := readProc(pid, "status")
 	if err != nil {
 		return 0, err
 	}

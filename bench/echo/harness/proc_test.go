@@ -5,6 +5,7 @@ package main
 import (
 	"math"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -64,22 +65,10 @@ func TestMedian(t *testing.T) {
 func TestRotate(t *testing.T) {
 	in := []string{"a", "b", "c", "d"}
 	got := rotate(in, 1)
-	if want := []string{"b", "c", "d", "a"}; !equal(got, want) {
+	if want := []string{"b", "c", "d", "a"}; !slices.Equal(got, want) {
 		t.Fatalf("rotate 1: %v", got)
 	}
-	if got := rotate(in, 4); !equal(got, in) {
+	if got := rotate(in, 4); !slices.Equal(got, in) {
 		t.Fatalf("rotate 4: %v", got)
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

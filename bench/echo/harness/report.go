@@ -39,36 +39,36 @@ func median(v []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// metric is a figure a run of some kind yields.
+// metric is a figure a run of some kind yields, under its key in
+// implStats.M.
 type metric struct {
-	key, name, unit string
-	higherBetter    bool
-	get             func(Run) float64
+	key string
+	get func(Run) float64
 }
 
 var metrics = map[string][]metric{
 	"rr": {
-		{"rps", "requests/s", "", true, func(r Run) float64 { return r.RPS }},
-		{"p50", "p50", "µs", false, func(r Run) float64 { return r.P50us }},
-		{"p99", "p99", "µs", false, func(r Run) float64 { return r.P99us }},
-		{"cpu", "server CPU per request", "µs", false, func(r Run) float64 { return r.CPUusPerReq }},
-		{"user", "of which user mode", "µs", false, func(r Run) float64 { return r.UserusPerReq }},
-		{"rdreq", "read calls per request", "", false, func(r Run) float64 { return perReq(r, r.ServerReads) }},
-		{"wrreq", "write calls per request", "", false, func(r Run) float64 { return perReq(r, r.ServerWrites) }},
-		{"cores", "server cores busy", "", false, func(r Run) float64 { return r.ServerCore }},
-		{"others", "other processes' CPU", "cores", false, func(r Run) float64 { return r.OtherCPUS / r.HostWindowS }},
+		{"rps", func(r Run) float64 { return r.RPS }},
+		{"p50", func(r Run) float64 { return r.P50us }},                        // µs
+		{"p99", func(r Run) float64 { return r.P99us }},                        // µs
+		{"cpu", func(r Run) float64 { return r.CPUusPerReq }},                  // server CPU µs per request
+		{"user", func(r Run) float64 { return r.UserusPerReq }},                // of which user mode, µs
+		{"rdreq", func(r Run) float64 { return perReq(r, r.ServerReads) }},     // read calls per request
+		{"wrreq", func(r Run) float64 { return perReq(r, r.ServerWrites) }},    // write calls per request
+		{"cores", func(r Run) float64 { return r.ServerCore }},                 // server cores busy
+		{"others", func(r Run) float64 { return r.OtherCPUS / r.HostWindowS }}, // other processes' CPU, cores
 	},
 	"stream": {
-		{"mbps", "MB/s echoed", "", true, func(r Run) float64 { return r.MBps }},
-		{"cpugb", "server CPU per GB", "s", false, func(r Run) float64 { return r.CPUsPerGB }},
-		{"cores", "server cores busy", "", false, func(r Run) float64 { return r.ServerCore }},
-		{"others", "other processes' CPU", "cores", false, func(r Run) float64 { return r.OtherCPUS / r.HostWindowS }},
+		{"mbps", func(r Run) float64 { return r.MBps }},
+		{"cpugb", func(r Run) float64 { return r.CPUsPerGB }}, // server CPU s per GB
+		{"cores", func(r Run) float64 { return r.ServerCore }},
+		{"others", func(r Run) float64 { return r.OtherCPUS / r.HostWindowS }},
 	},
 	"idle": {
-		{"rss0", "RSS before", "MiB", false, func(r Run) float64 { return float64(r.RSSBefore) / (1 << 20) }},
-		{"open", "bytes per connection, connected", "B", false, func(r Run) float64 { return r.BytesPerConnO }},
-		{"echo", "bytes per connection, after one echo", "B", false, func(r Run) float64 { return r.BytesPerConnE }},
-		{"rsse", "RSS with the connections idle", "MiB", false, func(r Run) float64 { return float64(r.RSSEcho) / (1 << 20) }},
+		{"rss0", func(r Run) float64 { return float64(r.RSSBefore) / (1 << 20) }}, // RSS before, MiB
+		{"open", func(r Run) float64 { return r.BytesPerConnO }},                  // bytes per connection, connected
+		{"echo", func(r Run) float64 { return r.BytesPerConnE }},                  // bytes per connection, after one echo
+		{"rsse", func(r Run) float64 { return float64(r.RSSEcho) / (1 << 20) }},   // RSS with the connections idle, MiB
 	},
 }
 
@@ -302,15 +302,6 @@ func withRange(s stat, format func(float64) string) string {
 	return fmt.Sprintf("%s ±%.0f %%", format(s.Med), s.spread())
 }
 
-func (rep *report) scenario(name string) *scenarioReport {
-	for _, s := range rep.Scenarios {
-		if s.Sc.Name == name {
-			return s
-		}
-	}
-	return nil
-}
-
 func markdown(rep *report, imgRef string, withCharts bool) string {
 	m := rep.Meta
 	var b strings.Builder
@@ -323,9 +314,9 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 		quick = " **Quick (smoke) run: too short to judge by.**"
 	}
 	p("- Date: %s; the run took %s.%s\n", m.Date, m.Elapsed, quick)
-	p("- Machine: %s, %d CPUs (nproc), %s, %s RAM. Shared with another engineer's test runs: "+
+	p("- Machine: %s, %d CPUs (nproc), %s, %s RAM. Other processes may share it: "+
 		"the load average was %.2f at the start and %.2f at the end, and the tables show the CPU other processes used during each window. "+
-		"**The figures are noisy**; read the ± (half the range over the rounds, as a percentage of the median) before a difference.\n",
+		"**The figures may be noisy**; read the ± (half the range over the rounds, as a percentage of the median) before a difference.\n",
 		m.Machine.CPUModel, m.Machine.NProc, m.Machine.Kernel, m.Machine.MemTotal, m.LoadStart, m.LoadEnd)
 	p("- Go %s; gnet %s; weft %s.\n", strings.TrimPrefix(m.GoVersion, "go"), orDefault(m.GnetVersion, "?"), orDefault(m.WeftRev, "(working tree)"))
 	p("- %d round(s); each rr and stream run loads the server for a %s warm-up, then measures a %s window. Medians over the rounds.\n\n", m.Rounds, m.Warmup, m.Dur)
@@ -334,9 +325,9 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 	p("Server and client are separate processes on the same %d CPUs, talking over loopback TCP: the client (package net, a goroutine per connection) "+
 		"competes with the server for the cores, so requests/s is what the pair manages on this machine, not the server's capacity. "+
 		"Server CPU per request (utime+stime from `/proc/<pid>/stat` over the measured window, divided by the requests completed in it) "+
-		"depends less on the client, and is the figure the targets are about. \"Server cores busy\" is that CPU per second of window. \"Others' CPU\" is every other process on the machine over the same window "+
-		"(busy time of `/proc/stat` less server and client): the other engineer's load. Loopback TCP does much of the receiving side's work in the sender's system call, "+
-		"so each side's CPU includes part of the other's network stack; that holds alike for every server. \"Of which user\" is the part of the server's CPU in user mode (utime), the rest being the kernel's (stime); "+
+		"is the figure the targets are about. \"Server cores busy\" is that CPU per second of window. \"Others' CPU\" is every other process on the machine over the same window "+
+		"(busy time of `/proc/stat` less server and client). Loopback TCP does much of the receiving side's work in the sender's system call, "+
+		"so each side's CPU includes part of the other's network stack. \"Of which user\" is the part of the server's CPU in user mode (utime), the rest being the kernel's (stime); "+
 		"\"reads + writes\" are the server's read and write system calls (syscr and syscw of `/proc/<pid>/io`, which count read/readv and write/writev) per request. Every run starts a fresh server process.\n\n", m.Machine.NProc)
 	p("| server | what it runs |\n|---|---|\n")
 	p("| weft-callback | `netpoll.Serve` on `loop.NewGroup(GOMAXPROCS)` (%d loops), a Handler whose OnData writes the bytes back (queued bytes wait for OnDrain); no goroutine or fiber per connection |\n", m.Machine.NProc)
@@ -358,8 +349,7 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 
 	if lo, hi, ok := kernelShare(rep); ok {
 		p("Of the server's CPU per request, the kernel's part (stime) is %.0f-%.0f %% across servers and request/response scenarios: "+
-			"what the servers do differently in user space sits on a system-call cost they share (the read and write calls per request are in the tables; "+
-			"net's extra read is the one that finds nothing and parks the goroutine).\n\n", lo, hi)
+			"what the servers do differently in user space sits on a system-call cost they share (the read and write calls per request are in the tables).\n\n", lo, hi)
 	}
 
 	if len(rep.Targets) > 0 {
@@ -482,41 +472,43 @@ func cpuS(r Run) string {
 	return fmt.Sprintf("%s (%s)", f2(r.ServerCPUS), f2(r.ServerUserS))
 }
 
-// cpuSpread is the range, over servers and rr scenarios, of the spread
-// of the server CPU per request over the rounds.
-func cpuSpread(rep *report) (lo, hi float64, ok bool) {
+// rrRange is the range, over servers and rr scenarios, of the figure
+// fig gives, skipping those for which it reports false; ok is false if
+// it skipped all.
+func rrRange(rep *report, fig func(*implStats) (float64, bool)) (lo, hi float64, ok bool) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, sr := range rep.Scenarios {
 		if sr.Sc.Kind != "rr" {
 			continue
 		}
 		for _, st := range sr.Impls {
-			if c := st.M["cpu"]; c.N > 1 {
-				lo, hi, ok = math.Min(lo, c.spread()), math.Max(hi, c.spread()), true
+			if v, has := fig(st); has {
+				lo, hi, ok = math.Min(lo, v), math.Max(hi, v), true
 			}
 		}
 	}
 	return lo, hi, ok
 }
 
+// cpuSpread is the range, over servers and rr scenarios, of the spread
+// of the server CPU per request over the rounds.
+func cpuSpread(rep *report) (lo, hi float64, ok bool) {
+	return rrRange(rep, func(st *implStats) (float64, bool) {
+		c := st.M["cpu"]
+		return c.spread(), c.N > 1
+	})
+}
+
 // kernelShare is the range, over servers and rr scenarios, of the
 // kernel's share of the server's CPU per request (medians), in per cent.
 func kernelShare(rep *report) (lo, hi float64, ok bool) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, sr := range rep.Scenarios {
-		if sr.Sc.Kind != "rr" {
-			continue
+	return rrRange(rep, func(st *implStats) (float64, bool) {
+		cpu, user := st.M["cpu"].Med, st.M["user"].Med
+		if math.IsNaN(cpu) || math.IsNaN(user) || cpu <= 0 {
+			return 0, false
 		}
-		for _, st := range sr.Impls {
-			cpu, user := st.M["cpu"].Med, st.M["user"].Med
-			if math.IsNaN(cpu) || math.IsNaN(user) || cpu <= 0 {
-				continue
-			}
-			v := (cpu - user) / cpu * 100
-			lo, hi, ok = math.Min(lo, v), math.Max(hi, v), true
-		}
-	}
-	return lo, hi, ok
+		return (cpu - user) / cpu * 100, true
+	})
 }
 
 func orDefault(s, d string) string {

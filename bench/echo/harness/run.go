@@ -209,16 +209,21 @@ func runOne(cfg config, round int, sc scenario, impl string) (r Run) {
 		exitLine string
 		drained  chan struct{} // closed when the drainer has read stdout to EOF
 	)
+	// drain reads the server's stdout to EOF, keeping its last JSON line
+	// (the exit line).
+	drain := func() {
+		for line := range srv.lines {
+			if strings.HasPrefix(line, "{") {
+				exitLine = line
+			}
+		}
+	}
 	defer func() {
 		clean := srv.stop(20 * time.Second)
 		if drained != nil {
 			<-drained
 		} else {
-			for line := range srv.lines {
-				if strings.HasPrefix(line, "{") {
-					exitLine = line
-				}
-			}
+			drain()
 		}
 		r.ServerExitLine = exitLine
 		if !clean {
@@ -273,16 +278,11 @@ func runOne(cfg config, round int, sc scenario, impl string) (r Run) {
 			return r
 		}
 	}
-	// Drain the server's stdout from here on, keeping its last JSON line
-	// (the exit line).
+	// Drain the server's stdout from here on.
 	drained = make(chan struct{})
 	go func() {
 		defer close(drained)
-		for line := range srv.lines {
-			if strings.HasPrefix(line, "{") {
-				exitLine = line
-			}
-		}
+		drain()
 	}()
 	args := []string{"-addr", addr, "-mode", sc.Kind, "-c", fmt.Sprint(sc.Conns), "-size", fmt.Sprint(sc.Size)}
 	clientTimeout := cfg.warmup + cfg.dur + 90*time.Second
@@ -398,8 +398,8 @@ loop:
 		// The server's CPU rate over the harness's window, times the
 		// client's window: the CPU the server spent in the client's
 		// window (the two windows differ by the pipe's delay).
-		cpu := r.ServerCPUS / r.HostWindowS * r.WindowS
 		r.ServerCore = r.ServerCPUS / r.HostWindowS
+		cpu := r.ServerCore * r.WindowS
 		if sc.Kind == "rr" {
 			r.Requests = int64(num(result["requests"]))
 			r.RPS = num(result["rps"])
@@ -427,12 +427,8 @@ loop:
 	return r
 }
 
+// num is a JSON number of the client's (decoded as float64), or 0.
 func num(v any) float64 {
-	switch x := v.(type) {
-	case float64:
-		return x
-	case int:
-		return float64(x)
-	}
-	return 0
+	x, _ := v.(float64)
+	return x
 }

@@ -48,13 +48,13 @@ var (
 func (h *echoHandler) OnOpen(*netpoll.EventConn) { h.st.accepted.Add(1) }
 
 func (h *echoHandler) OnData(c *netpoll.EventConn, data []byte) {
-	if p, _ := c.Value().(*pending); p != nil && len(p.buf) > 0 {
+	p, _ := c.Value().(*pending)
+	if p != nil && len(p.buf) > 0 {
 		p.buf = append(p.buf, data...) // keep the order
 		return
 	}
 	n, err := c.Write(data)
 	if errors.Is(err, netpoll.ErrQueueFull) {
-		p, _ := c.Value().(*pending)
 		if p == nil {
 			p = &pending{}
 			c.SetValue(p)
