@@ -197,7 +197,7 @@ type runner interface {
 	// and errKilled itself.
 	run(fb *fiber)
 	// entry is the user's function's entry, for reports: worked out only
-	// when a report needs it (reflect costs 4 % of a spawn).
+	// when a report needs it (reflect was 4 % of a CPU profile of Fiber_Spawn).
 	entry() uintptr
 }
 
