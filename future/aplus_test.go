@@ -72,7 +72,7 @@ const (
 type apKit struct {
 	t         *testing.T
 	l         *loop.Loop
-	unhandled *apUnhandled
+	unhandled *collector
 	done      chan struct{}
 
 	// Loop goroutine only.
@@ -85,7 +85,7 @@ type apKit struct {
 // rejections collected instead of logged.
 func apNewKit(t *testing.T) *apKit {
 	t.Helper()
-	u := apCollectUnhandled(t) // restored after the loop closes (cleanups run LIFO)
+	u := collectUnhandled(t, nil) // restored after the loop closes (cleanups run LIFO)
 	l := looptest.Start(t, loop.WithVirtualTime(time.Unix(0, 0)))
 	// Run has started: a loop closed before it starts makes Run, and so
 	// the test, report ErrClosed.
@@ -341,31 +341,6 @@ func apCheckPanic(t testing.TB, name string, err error, value any, fn string) {
 	if fn != "" && !bytes.Contains(rec.Stack, []byte("future_test."+fn+"(")) {
 		t.Errorf("%s: the panic's stack does not show %s:\n%s", name, fn, rec.Stack)
 	}
-}
-
-// apUnhandled collects unhandled rejections.
-type apUnhandled struct {
-	mu   sync.Mutex
-	list []future.Unhandled
-}
-
-// apCollectUnhandled makes the unhandled-rejection hook collect, until the
-// end of t. The hook is global: no test here runs in parallel.
-func apCollectUnhandled(t *testing.T) *apUnhandled {
-	u := &apUnhandled{}
-	prev := future.SetUnhandledHook(func(x future.Unhandled) {
-		u.mu.Lock()
-		defer u.mu.Unlock()
-		u.list = append(u.list, x)
-	})
-	t.Cleanup(func() { future.SetUnhandledHook(prev) })
-	return u
-}
-
-func (u *apUnhandled) snapshot() []future.Unhandled {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return slices.Clone(u.list)
 }
 
 // Values, zero values included: A+ 2.3.4 fulfils with any value that is not
@@ -1073,10 +1048,10 @@ func apRejectedWithKit[T any](t *testing.T, reason error, body func(k *apKit, f 
 
 // apWantReactionPanic expects exactly one OnSettled panic, with value, to
 // have been reported.
-func apWantReactionPanic(t *testing.T, u *apUnhandled, value any) {
+func apWantReactionPanic(t *testing.T, u *collector, value any) {
 	t.Helper()
 	var found []future.Unhandled
-	for _, x := range u.snapshot() {
+	for _, x := range u.reports() {
 		if x.When == "reaction panicked" {
 			found = append(found, x)
 		}

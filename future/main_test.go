@@ -6,7 +6,9 @@ import (
 	"flag"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -225,4 +227,39 @@ func TestLeaks_FDsAndGoroutines(t *testing.T) {
 		t.Errorf("%d fds open after %d loops were made and closed, %d before", after, loops, before)
 	}
 	goleak.VerifyNone(t, ignore)
+}
+
+// collector gathers unhandled rejections: of one loop, or of all.
+type collector struct {
+	l   *loop.Loop
+	mu  sync.Mutex
+	got []future.Unhandled
+}
+
+// collectUnhandled sets the hook to collect l's reports (every loop's
+// with a nil l) until the test ends; other loops' reports go to the hook
+// it replaced. The hook is global: no test here runs in parallel.
+func collectUnhandled(t *testing.T, l *loop.Loop) *collector {
+	t.Helper()
+	c := &collector{l: l}
+	var prev func(future.Unhandled)
+	prev = future.SetUnhandledHook(func(u future.Unhandled) {
+		if c.l != nil && u.Loop != c.l {
+			if prev != nil {
+				prev(u)
+			}
+			return
+		}
+		c.mu.Lock()
+		c.got = append(c.got, u)
+		c.mu.Unlock()
+	})
+	t.Cleanup(func() { future.SetUnhandledHook(prev) })
+	return c
+}
+
+func (c *collector) reports() []future.Unhandled {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.got)
 }

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,40 +20,6 @@ import (
 	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/loop"
 )
-
-// collector gathers the unhandled rejections of one loop.
-type collector struct {
-	l   *loop.Loop
-	mu  sync.Mutex
-	got []future.Unhandled
-}
-
-// bbCollect sets the hook to collect l's reports until the test ends;
-// other loops' reports go to the hook it replaced.
-func bbCollect(t *testing.T, l *loop.Loop) *collector {
-	t.Helper()
-	c := &collector{l: l}
-	var prev func(future.Unhandled)
-	prev = future.SetUnhandledHook(func(u future.Unhandled) {
-		if u.Loop != c.l {
-			if prev != nil {
-				prev(u)
-			}
-			return
-		}
-		c.mu.Lock()
-		c.got = append(c.got, u)
-		c.mu.Unlock()
-	})
-	t.Cleanup(func() { future.SetUnhandledHook(prev) })
-	return c
-}
-
-func (c *collector) reports() []future.Unhandled {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.got)
-}
 
 // gcUntil runs the garbage collector until c has at least n reports, or
 // fails the test after waitLimit.
@@ -104,7 +69,7 @@ var errLost = errors.New("nobody looked at this")
 
 func TestUnhandled_ReportedWhenTheLoopCloses(t *testing.T) {
 	l := bbLoop(t)
-	c := bbCollect(t, l)
+	c := collectUnhandled(t, l)
 
 	f, p := future.New[int](l)
 	rejectLine := nextLine()
@@ -152,7 +117,7 @@ func TestUnhandled_ReportedWhenTheLoopCloses(t *testing.T) {
 
 func TestUnhandled_ReportedWhenCollected(t *testing.T) {
 	l := bbLoop(t)
-	c := bbCollect(t, l)
+	c := collectUnhandled(t, l)
 	var line int
 	func() {
 		_, p := future.New[int](l)
@@ -180,7 +145,7 @@ func TestUnhandled_ReportedWhenCollected(t *testing.T) {
 // collected, not when the loop closes.
 func TestUnhandled_ObservedIsNeverReported(t *testing.T) {
 	l := bbLoop(t)
-	c := bbCollect(t, l)
+	c := collectUnhandled(t, l)
 	var keep []any
 
 	// Catch, attached before and after the rejection.
@@ -254,7 +219,7 @@ func TestUnhandled_ObservedIsNeverReported(t *testing.T) {
 // with the origin of the rejection.
 func TestUnhandled_ChainReportedOnce(t *testing.T) {
 	l := bbLoop(t)
-	c := bbCollect(t, l)
+	c := collectUnhandled(t, l)
 
 	f, p := future.New[int](l)
 	last := future.Finally(future.Then(future.Map(f, func(v int) int { return v }), func(v int) (int, error) { return v, nil }), func() {})
@@ -291,7 +256,7 @@ func TestUnhandled_ChainReportedOnce(t *testing.T) {
 // The chain's last link, dropped, is reported once as collected.
 func TestUnhandled_ChainCollectedOnce(t *testing.T) {
 	l := bbLoop(t)
-	c := bbCollect(t, l)
+	c := collectUnhandled(t, l)
 	var p future.Promise[int]
 	func() {
 		var f *future.Future[int]
@@ -314,7 +279,7 @@ func TestUnhandled_ChainCollectedOnce(t *testing.T) {
 
 func TestUnhandled_PanicInOnSettled(t *testing.T) {
 	l := bbLoop(t)
-	c := bbCollect(t, l)
+	c := collectUnhandled(t, l)
 	f, p := future.New[int](l)
 	var ran []string // loop-owned
 	looptest.On(t, l, func() {
@@ -353,7 +318,7 @@ func TestUnhandled_PanicInOnSettled(t *testing.T) {
 // A cancellation is not reported: whoever cancelled knows.
 func TestUnhandled_CancellationIsNotReported(t *testing.T) {
 	l := bbLoop(t)
-	c := bbCollect(t, l)
+	c := collectUnhandled(t, l)
 	f, _ := future.New[int](l)
 	f.Cancel()
 	ctx, cancel := context.WithCancel(context.Background())
