@@ -302,9 +302,8 @@ func BenchmarkFiber_Spawn(b *testing.B) {
 			wg.Wait()
 		})
 	})
-	b.Run("n=64/impl=weft", func(b *testing.B) {
-		b.ReportAllocs()
-		benchRun(b, func(ctx context.Context) error {
+	spawn64 := func(b *testing.B) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
 			fs := make([]*future.Future[struct{}], 0, spawnBatch)
 			awaitAll := func() {
 				for _, f := range fs {
@@ -320,7 +319,21 @@ func BenchmarkFiber_Spawn(b *testing.B) {
 			})
 			awaitAll()
 			return nil
-		})
+		}
+	}
+	b.Run("n=64/impl=weft", func(b *testing.B) {
+		b.ReportAllocs()
+		benchRun(b, spawn64(b))
+	})
+	// The same under a parent context that can be cancelled, as a
+	// server's is: each fiber counts on its parent's shared watch.
+	b.Run("n=64/impl=weft-cancellable", func(b *testing.B) {
+		b.ReportAllocs()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := fiber.Run(ctx, spawn64(b)); err != nil {
+			b.Fatal(err)
+		}
 	})
 	b.Run("n=64/impl=weft-group", func(b *testing.B) {
 		b.ReportAllocs()

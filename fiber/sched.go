@@ -209,11 +209,11 @@ func (s *sched) start(fb *fiber, ctx context.Context, body runner) {
 	fb.body = body
 	fb.at = [2]int32{inLive: int32(len(s.live)), inWatched: -1}
 	s.live = append(s.live, fb)
-	if ctx.Done() != nil {
+	if done := ctx.Done(); done != nil {
 		// Watched from the start, on the spawner's stack rather than at
 		// the fiber's first park, where a registration's frames would
 		// grow the new fiber's stack for good (docs/fiber.md).
-		s.watchParent(fb)
+		s.watchParent(fb, done)
 	}
 	s.l.ScheduleJob(fb)
 }
@@ -361,18 +361,17 @@ type parentWatch struct {
 }
 
 // watchParent makes fb count on the watch of the context it was started
-// with (which can be cancelled), registering the watch if it is the first.
+// with, whose Done channel is done, registering the watch if it is the
+// first.
 // Called when fb starts, on the spawner's stack.
-func (s *sched) watchParent(fb *fiber) {
-	p := fb.Context
-	done := p.Done()
+func (s *sched) watchParent(fb *fiber, done <-chan struct{}) {
 	pw := s.lastParent // spawns mostly share their parent with the last one
 	if pw == nil || pw.done != done {
 		pw = s.parents[done]
 	}
 	if pw == nil {
 		pw = &parentWatch{done: done}
-		pw.stop = context.AfterFunc(p, func() { _ = s.l.Post(func() { s.wakeCancelled() }) })
+		pw.stop = context.AfterFunc(fb.Context, func() { _ = s.l.Post(func() { s.wakeCancelled() }) })
 		if s.parents == nil {
 			s.parents = make(map[<-chan struct{}]*parentWatch)
 		}
