@@ -81,9 +81,9 @@ func FromCallback[T any](l *loop.Loop, start func(cb func(T, error))) *Future[T]
 	return f
 }
 
-// offloadPool is the package's offload pool: at most max(4, GOMAXPROCS)
+// offloadPool is weft's shared offload pool: at most max(4, GOMAXPROCS)
 // workers, none while idle (internal/offload), so it needs no Close.
-var offloadPool = sync.OnceValue(func() *offload.Pool { return offload.New(0) })
+var offloadPool = offload.Shared
 
 // Offload runs fn on weft's offload pool, a bounded set of worker
 // goroutines (at most max(4, GOMAXPROCS) at once, none while idle), and

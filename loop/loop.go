@@ -68,6 +68,7 @@ type Loop struct {
 	posted     []func() // the batch of posted tasks taken from the inbox
 	postedI    int      // next task of posted to run
 	fds        int      // registered fds, besides the poller's own
+	quietFds   int      // of fds, those that cannot wake the loop alone (loopctl.Quiet)
 	clock      clock
 	onPanic    func(error)
 	taskBudget int
@@ -85,6 +86,7 @@ type Loop struct {
 	remoteHolds atomic.Int64       // loopctl.HoldRemote, from anywhere
 	stuckHook   func() (goOn bool) // loopctl.SetStuckHook
 	advanceHook func() (goOn bool) // loopctl.SetAdvanceHook
+	prePoll     []func()           // loopctl.AddPrePoll
 
 	local localStats
 }
@@ -230,12 +232,17 @@ func init() {
 	loopctl.SetAdvanceHook = func(l any, f func() bool) { l.(*Loop).advanceHook = f }
 	loopctl.Hold = func(l any, n int) { l.(*Loop).holds += n }
 	loopctl.HoldRemote = func(l any, n int) { l.(*Loop).remoteHolds.Add(int64(n)) }
+	loopctl.Quiet = func(l any, n int) { l.(*Loop).quietFds += n }
+	loopctl.AddPrePoll = func(l any, f func()) {
+		ll := l.(*Loop)
+		ll.prePoll = append(ll.prePoll, f)
+	}
 }
 
 // stuck reports whether nothing could ever wake the loop from a blocking
 // poll: no timer (checked by the caller), no fd, no hold, no posted task.
 func (l *Loop) stuck() bool {
-	return l.fds == 0 && l.holds+int(l.remoteHolds.Load()) == 0 && l.inboxN.Load() == 0
+	return l.fds-l.quietFds == 0 && l.holds+int(l.remoteHolds.Load()) == 0 && l.inboxN.Load() == 0
 }
 
 // OnLoop reports whether the caller is the goroutine running the loop's code
@@ -419,6 +426,12 @@ func (l *Loop) turn() {
 	if l.runErr == nil && l.drainMicrotasks() {
 		l.runReady()
 	}
+	for _, f := range l.prePoll {
+		if l.runErr != nil {
+			break
+		}
+		l.runPrePoll(f)
+	}
 	if l.runErr == nil {
 		l.poll()
 	}
@@ -535,6 +548,16 @@ func (l *Loop) ready1(h poller.Handler, ev poller.Events) {
 func (l *Loop) runTask(f func()) {
 	defer l.recoverTask()
 	f()
+}
+
+// runPrePoll runs a pre-poll hook (loopctl.AddPrePoll) as a task: a
+// panic is recovered as a task's is, and the microtasks it queued run
+// before the poll.
+func (l *Loop) runPrePoll(f func()) {
+	l.runTask(f)
+	if l.runErr == nil {
+		l.drainMicrotasks()
+	}
 }
 
 // runJobs runs up to max jobs of the ready queue, each followed by a

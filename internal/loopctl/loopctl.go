@@ -40,6 +40,19 @@ var (
 	// HoldRemote is Hold for any goroutine.
 	HoldRemote func(l any, n int)
 
+	// Quiet adds n (+1 or -1) to the loop's quiet fds: registered fds
+	// that cannot wake the loop by themselves, so that the deadlock check
+	// does not count them (an io_uring's eventfd is signalled only by
+	// operations someone submitted; the submitter holds the loop while
+	// they are in flight).
+	Quiet func(l any, n int)
+
+	// AddPrePoll adds f to the functions the loop runs once per turn,
+	// after the ready phase and before it polls, each as a task followed
+	// by a microtask drain (package fs submits its batch of io_uring
+	// operations there). Work f queues makes that poll non-blocking.
+	AddPrePoll func(l any, f func())
+
 	// SetAdvanceHook sets f to run on a loop with virtual time before the
 	// clock jumps to the next timer. If f queued work (it woke a fiber
 	// whose context was cancelled, and whose wake from context.AfterFunc's

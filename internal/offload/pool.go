@@ -264,3 +264,8 @@ func (p *Pool) Stats() Stats {
 	s.Panics = p.panics.Load()
 	return s
 }
+
+// Shared returns weft's own offload pool, the one behind future.Offload,
+// fiber.Blocking and package fs's worker back-end: at most max(4,
+// GOMAXPROCS) workers, none while idle, so it needs no Close.
+var Shared = sync.OnceValue(func() *Pool { return New(0) })
