@@ -1,0 +1,151 @@
+//go:build linux
+
+package fs
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/weftio/weft/fiber"
+)
+
+// kind is what an operation does.
+type kind uint8
+
+const (
+	opRead      kind = iota // pread(fd, buf, off); off < 0: read(fd, buf)
+	opWrite                 // pwrite(fd, buf, off); off < 0: write(fd, buf)
+	opFsync                 // fsync(fd)
+	opFdatasync             // fdatasync(fd)
+	opOpen                  // openat(AT_FDCWD, path, flags, mode)
+	opStatx                 // statx(fd or AT_FDCWD, path, flags, mask, stx)
+	opRename                // renameat(AT_FDCWD, path, AT_FDCWD, path2)
+	opUnlink                // unlinkat(AT_FDCWD, path, flags)
+	opMkdir                 // mkdirat(AT_FDCWD, path, mode)
+)
+
+// An op is one system call on its way through a back-end: submitted on
+// the loop, carried out by the kernel (io_uring) or a worker (the pool),
+// and completed on the loop. It keeps everything the kernel reads or
+// writes (the buffer, the NUL-terminated paths, the statx result)
+// reachable until it completes; Go's heap does not move, so the addresses
+// in a submission stay valid. The buffer cannot be on a fiber's stack:
+// storing it in an op makes it escape to the heap in the caller.
+type op struct {
+	kind  kind
+	fd    int
+	flags int
+	mode  uint32
+	off   int64
+	buf   []byte
+	path  []byte // NUL-terminated
+	path2 []byte // NUL-terminated
+	stx   *unix.Statx_t
+
+	// res is the outcome: a count or fd when >= 0, minus the errno
+	// otherwise. done says it is in.
+	res  int32
+	done bool
+
+	// Who is told: a parked fiber, or a function (the future face).
+	w    fiber.Waiter
+	then func(o *op)
+
+	file *File  // the file the op works on, if any
+	fidx int32  // index in file.ops while in flight
+	slot uint32 // back-end bookkeeping (io_uring: the user-data slot)
+}
+
+// complete records res and tells whoever waits. Loop goroutine only.
+func (o *op) complete(res int32) {
+	o.res, o.done = res, true
+	if f := o.file; f != nil {
+		f.untrack(o)
+	}
+	if o.then != nil {
+		o.then(o)
+		return
+	}
+	o.w.Wake()
+}
+
+// err returns the op's errno, or nil.
+func (o *op) err() error {
+	if o.res >= 0 {
+		return nil
+	}
+	return unix.Errno(-o.res)
+}
+
+// cstring returns s as a NUL-terminated byte slice, or EINVAL if s holds a
+// NUL byte (which the kernel would take for the end of the path).
+func cstring(s string) ([]byte, error) {
+	b, err := unix.ByteSliceFromString(s)
+	if err != nil {
+		return nil, unix.EINVAL
+	}
+	return b, nil
+}
+
+// bufAddr is the address of b's first byte, or 0 for an empty b.
+func bufAddr(b []byte) uintptr {
+	if len(b) == 0 {
+		return 0
+	}
+	return uintptr(unsafe.Pointer(&b[0]))
+}
+
+// syscallOf runs o as a blocking system call, for the worker back-end and
+// for whatever io_uring cannot do, and returns what a completion would
+// carry: a count or fd, or minus the errno. EINTR is retried.
+func syscallOf(o *op) int32 {
+	for {
+		n, err := syscallOnce(o)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return -int32(err.(unix.Errno))
+		}
+		return int32(n)
+	}
+}
+
+func syscallOnce(o *op) (int, error) {
+	switch o.kind {
+	case opRead:
+		if o.off < 0 {
+			return unix.Read(o.fd, o.buf)
+		}
+		return unix.Pread(o.fd, o.buf, o.off)
+	case opWrite:
+		if o.off < 0 {
+			return unix.Write(o.fd, o.buf)
+		}
+		return unix.Pwrite(o.fd, o.buf, o.off)
+	case opFsync:
+		return 0, unix.Fsync(o.fd)
+	case opFdatasync:
+		return 0, unix.Fdatasync(o.fd)
+	case opOpen:
+		return unix.Openat(unix.AT_FDCWD, gostring(o.path), o.flags, o.mode)
+	case opStatx:
+		return 0, unix.Statx(o.fd, gostring(o.path), o.flags, int(o.mode), o.stx)
+	case opRename:
+		return 0, unix.Renameat(unix.AT_FDCWD, gostring(o.path), unix.AT_FDCWD, gostring(o.path2))
+	case opUnlink:
+		return 0, unix.Unlinkat(unix.AT_FDCWD, gostring(o.path), o.flags)
+	case opMkdir:
+		return 0, unix.Mkdirat(unix.AT_FDCWD, gostring(o.path), o.mode)
+	}
+	panic("fs: unknown op")
+}
+
+// gostring is a NUL-terminated path back as a string.
+func gostring(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return string(b[:len(b)-1])
+}

@@ -1,0 +1,303 @@
+//go:build linux
+
+package fs
+
+import (
+	"errors"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/weftio/weft/internal/loopctl"
+	"github.com/weftio/weft/internal/uring"
+	"github.com/weftio/weft/loop"
+	"github.com/weftio/weft/netpoll/poller"
+)
+
+// ringBackend submits ops to one io_uring per loop. Ops started during a
+// turn wait in the submission queue and go to the kernel in one
+// io_uring_enter just before the loop polls (a pre-poll hook), so a burst
+// of reads costs one system call. Completions wake the loop through the
+// ring's eventfd, registered in its poller, and are reaped there; those
+// the kernel finished inside the submission (data in the page cache) are
+// reaped at once, in the same turn.
+//
+// At most cap ops are in flight, the size of the completion queue, so it
+// can never overflow; more wait in FIFO order in waiting.
+type ringBackend struct {
+	l    *loop.Loop
+	r    *uring.Ring
+	pool *poolBackend // for ops the kernel's io_uring lacks
+
+	slots []*op    // by user-data slot
+	gens  []uint32 // each slot's generation, in the high half of the user data
+	free  []uint32
+	live  int // ops in the ring (submitted or queued in the SQ)
+	cap   int
+
+	waiting []*op // beyond cap, in order
+	held    bool  // the loop is held while ops are live or waiting
+	retry   bool  // a failed submission is to be retried by a timer
+
+	onCQE func(uring.CQE)
+}
+
+// cancelTag marks the user data of a cancel request, whose own completion
+// is ignored.
+const cancelTag = 1 << 63
+
+// maxIO bounds one read or write (the SQE's length is 32 bits); a longer
+// one is a short transfer and the caller goes on.
+const maxIO = 1 << 30
+
+func newRing(l *loop.Loop, entries uint32) (*ringBackend, error) {
+	if entries == 0 {
+		entries = 256
+	}
+	r, err := uring.New(uring.Config{Entries: entries})
+	if err != nil {
+		return nil, err
+	}
+	b := &ringBackend{l: l, r: r, pool: newPool(l), cap: int(2 * entries)}
+	b.onCQE = b.complete
+	if err := l.Register(r.EventFD(), poller.Readable, b); err != nil {
+		r.Close()
+		return nil, err
+	}
+	// The eventfd is signalled only for ops someone submitted, and they
+	// hold the loop: alone it must not keep a deadlock check at bay.
+	loopctl.Quiet(l, 1)
+	loopctl.AddPrePoll(l, b.submit)
+	return b, nil
+}
+
+// Ready is the eventfd's readiness: completions are in.
+func (b *ringBackend) Ready(poller.Events) {
+	b.r.DrainEventFD()
+	b.reap()
+}
+
+// opcode returns the io_uring opcode that carries out k.
+func opcode(k kind) uint8 {
+	switch k {
+	case opRead:
+		return uring.OpRead
+	case opWrite:
+		return uring.OpWrite
+	case opFsync, opFdatasync:
+		return uring.OpFsync
+	case opOpen:
+		return uring.OpOpenat
+	case opStatx:
+		return uring.OpStatx
+	case opRename:
+		return uring.OpRenameat
+	case opUnlink:
+		return uring.OpUnlinkat
+	case opMkdir:
+		return uring.OpMkdirat
+	}
+	panic("fs: unknown op")
+}
+
+func (b *ringBackend) start(o *op) {
+	switch {
+	case !b.r.Supports(opcode(o.kind)):
+		b.pool.start(o) // an older kernel: this op goes to a worker
+	case b.live >= b.cap:
+		b.waiting = append(b.waiting, o)
+	default:
+		b.push(o)
+	}
+	b.hold()
+}
+
+// push puts o in the submission queue.
+func (b *ringBackend) push(o *op) {
+	var slot uint32
+	if n := len(b.free); n > 0 {
+		slot = b.free[n-1]
+		b.free = b.free[:n-1]
+	} else {
+		slot = uint32(len(b.slots))
+		b.slots = append(b.slots, nil)
+		b.gens = append(b.gens, 0)
+	}
+	b.gens[slot]++
+	b.slots[slot] = o
+	o.slot = slot
+	b.live++
+
+	s := b.sqe()
+	off := uint64(o.off)
+	if o.off < 0 {
+		off = ^uint64(0) // the file position
+	}
+	buf := o.buf
+	if len(buf) > maxIO {
+		buf = buf[:maxIO]
+	}
+	switch o.kind {
+	case opRead:
+		s.PrepRead(o.fd, buf, off)
+	case opWrite:
+		s.PrepWrite(o.fd, buf, off)
+	case opFsync:
+		s.PrepFsync(o.fd, false)
+	case opFdatasync:
+		s.PrepFsync(o.fd, true)
+	case opOpen:
+		s.PrepOpenat(unix.AT_FDCWD, &o.path[0], o.flags, o.mode)
+	case opStatx:
+		s.PrepStatx(o.fd, &o.path[0], o.flags, o.mode, o.stx)
+	case opRename:
+		s.PrepRenameat(unix.AT_FDCWD, &o.path[0], unix.AT_FDCWD, &o.path2[0], 0)
+	case opUnlink:
+		s.PrepUnlinkat(unix.AT_FDCWD, &o.path[0], o.flags)
+	case opMkdir:
+		s.PrepMkdirat(unix.AT_FDCWD, &o.path[0], o.mode)
+	}
+	s.SetUserData(b.userData(slot))
+}
+
+func (b *ringBackend) userData(slot uint32) uint64 {
+	return uint64(b.gens[slot])<<32 | uint64(slot)
+}
+
+// sqe returns a free submission entry, submitting the queue when it is
+// full.
+func (b *ringBackend) sqe() *uring.SQE {
+	for {
+		if s := b.r.SQE(); s != nil {
+			return s
+		}
+		if _, err := b.r.Submit(); err != nil {
+			// The kernel is short of memory or its completion queue is
+			// full: take the completions, then try again.
+			b.reap()
+			runtime.Gosched()
+		}
+	}
+}
+
+// cancel asks the kernel to cancel o. One still waiting for room in the
+// ring completes at once with ECANCELED; one on the pool cannot be
+// cancelled.
+func (b *ringBackend) cancel(o *op) {
+	if o.done {
+		return
+	}
+	for i, w := range b.waiting {
+		if w == o {
+			b.waiting = append(b.waiting[:i], b.waiting[i+1:]...)
+			o.complete(-int32(unix.ECANCELED))
+			b.hold()
+			return
+		}
+	}
+	if o.slot < uint32(len(b.slots)) && b.slots[o.slot] == o {
+		s := b.sqe()
+		s.PrepCancel(b.userData(o.slot), 0)
+		s.SetUserData(cancelTag | uint64(o.slot))
+	}
+}
+
+// submit hands the queued entries to the kernel, once per loop turn, and
+// takes the completions that came back inside the call.
+func (b *ringBackend) submit() {
+	if b.r.Queued() > 0 {
+		if _, err := b.r.Submit(); err != nil && !b.retry {
+			// EAGAIN, EBUSY: resources or a full completion queue. The
+			// entries stay queued; take what completed and try again
+			// soon, even if nothing else wakes the loop.
+			b.retry = true
+			b.l.AfterFunc(time.Millisecond, func() { b.retry = false })
+		}
+	}
+	b.reap()
+}
+
+// reap completes the ops whose completions are in, and starts waiting
+// ones in the room they leave.
+func (b *ringBackend) reap() {
+	if b.r.Reap(b.onCQE) == 0 {
+		return
+	}
+	for len(b.waiting) > 0 && b.live < b.cap {
+		o := b.waiting[0]
+		b.waiting[0] = nil
+		b.waiting = b.waiting[1:]
+		b.push(o)
+	}
+	b.hold()
+}
+
+// complete is one completion.
+func (b *ringBackend) complete(c uring.CQE) {
+	if c.UserData&cancelTag != 0 {
+		return
+	}
+	slot := uint32(c.UserData)
+	if slot >= uint32(len(b.slots)) || b.userData(slot) != c.UserData || b.slots[slot] == nil {
+		return
+	}
+	o := b.slots[slot]
+	b.slots[slot] = nil
+	b.free = append(b.free, slot)
+	b.live--
+	o.complete(c.Res)
+}
+
+// hold keeps the loop held while ops are in the ring or waiting for it.
+func (b *ringBackend) hold() {
+	want := b.live > 0 || len(b.waiting) > 0
+	if want != b.held {
+		b.held = want
+		if want {
+			loopctl.Hold(b.l, 1)
+		} else {
+			loopctl.Hold(b.l, -1)
+		}
+	}
+}
+
+// close runs when the loop closes. Ops still in the ring may be writing
+// into their buffers, and closing the ring does not wait for them: cancel
+// them all and wait (for at most closeWait) until the kernel has given
+// every one back. Their fibers are gone with the loop, so nobody is told.
+func (b *ringBackend) close() {
+	for slot, o := range b.slots {
+		if o != nil {
+			s := b.sqe()
+			s.PrepCancel(b.userData(uint32(slot)), 0)
+			s.SetUserData(cancelTag | uint64(slot))
+		}
+	}
+	deadline := time.Now().Add(closeWait)
+	drop := func(c uring.CQE) {
+		slot := uint32(c.UserData)
+		if c.UserData&cancelTag == 0 && slot < uint32(len(b.slots)) && b.slots[slot] != nil {
+			b.slots[slot] = nil
+			b.live--
+		}
+	}
+	for b.live > 0 && time.Now().Before(deadline) {
+		if _, err := b.r.SubmitAndWait(1); err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EBUSY) {
+			break
+		}
+		b.r.Reap(drop)
+	}
+	b.waiting = nil
+	if b.held {
+		b.held = false
+		loopctl.Hold(b.l, -1)
+	}
+	b.r.Close() // the poller that watched its eventfd is closed already
+
+	b.pool.close()
+}
+
+// closeWait bounds how long a closing loop waits for the kernel to give
+// back the buffers of operations in flight.
+const closeWait = 10 * time.Second
