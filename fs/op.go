@@ -18,12 +18,17 @@ const (
 	opWrite                 // pwrite(fd, buf, off); off < 0: write(fd, buf)
 	opFsync                 // fsync(fd)
 	opFdatasync             // fdatasync(fd)
-	opOpen                  // openat(AT_FDCWD, path, flags, mode)
-	opStatx                 // statx(fd or AT_FDCWD, path, flags, mask, stx)
-	opRename                // renameat(AT_FDCWD, path, AT_FDCWD, path2)
-	opUnlink                // unlinkat(AT_FDCWD, path, flags)
-	opMkdir                 // mkdirat(AT_FDCWD, path, mode)
+	// The kinds from here on are metadata (kind.metadata).
+	opOpen   // openat(AT_FDCWD, path, flags, mode)
+	opStatx  // statx(fd or AT_FDCWD, path, flags, mask, stx)
+	opRename // renameat(AT_FDCWD, path, AT_FDCWD, path2)
+	opUnlink // unlinkat(AT_FDCWD, path, flags)
+	opMkdir  // mkdirat(AT_FDCWD, path, mode)
 )
+
+// metadata reports whether k works on names and inodes rather than on a
+// file's data.
+func (k kind) metadata() bool { return k >= opOpen }
 
 // An op is one system call on its way through a back-end: submitted on
 // the loop, carried out by the kernel (io_uring) or a worker (the pool),

@@ -242,7 +242,7 @@ func init() {
 // stuck reports whether nothing could ever wake the loop from a blocking
 // poll: no timer (checked by the caller), no fd, no hold, no posted task.
 func (l *Loop) stuck() bool {
-	return l.fds-l.quietFds == 0 && l.holds+int(l.remoteHolds.Load()) == 0 && l.inboxN.Load() == 0
+	return l.fds == l.quietFds && l.holds+int(l.remoteHolds.Load()) == 0 && l.inboxN.Load() == 0
 }
 
 // OnLoop reports whether the caller is the goroutine running the loop's code
@@ -681,9 +681,10 @@ func (l *Loop) poll() {
 	timeout := time.Duration(-1)
 	busy := l.pendingTasks() || l.stopping.Load()
 	if busy {
-		if l.fds == 0 {
-			// Nothing but the wake-up fd is registered: a non-blocking
-			// poll could only consume a wake-up we do not need.
+		if l.fds == l.quietFds {
+			// Nothing but the wake-up fd (and quiet fds) is registered:
+			// a non-blocking poll could only consume a wake-up we do not
+			// need.
 			return
 		}
 		timeout = 0
@@ -692,7 +693,7 @@ func (l *Loop) poll() {
 		if l.clock.virtual {
 			// Virtual time never sleeps: look for I/O that is ready now,
 			// and if there is none, jump to the next deadline.
-			if (l.fds == 0 || l.pollOnce(0) == 0) && l.inboxN.Load() == 0 &&
+			if (l.fds == l.quietFds || l.pollOnce(0) == 0) && l.inboxN.Load() == 0 &&
 				(l.advanceHook == nil || !l.advanceHook()) {
 				l.clock.advanceTo(when)
 			}
@@ -717,7 +718,7 @@ func (l *Loop) poll() {
 		l.sleeping.Store(true)
 		if l.inboxN.Load() > 0 || l.stopping.Load() {
 			l.sleeping.Store(false)
-			if l.fds == 0 {
+			if l.fds == l.quietFds {
 				return
 			}
 			timeout = 0

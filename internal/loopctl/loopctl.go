@@ -41,10 +41,11 @@ var (
 	HoldRemote func(l any, n int)
 
 	// Quiet adds n (+1 or -1) to the loop's quiet fds: registered fds
-	// that cannot wake the loop by themselves, so that the deadlock check
-	// does not count them (an io_uring's eventfd is signalled only by
-	// operations someone submitted; the submitter holds the loop while
-	// they are in flight).
+	// that cannot fire now, because nothing that would signal them is
+	// under way (an io_uring's eventfd while no operation is in flight).
+	// The loop does not poll for them alone when it has work, and a
+	// deadlock check does not count them. The owner moves its fd in and
+	// out of the count as its work starts and ends.
 	Quiet func(l any, n int)
 
 	// AddPrePoll adds f to the functions the loop runs once per turn,
