@@ -1,0 +1,285 @@
+//go:build linux
+
+// Command harness runs the file I/O benchmark of package weft/fs: every
+// measurement is a process of its own of the fsbench program
+// (bench/fs), which prints one JSON line; the harness alternates the
+// implementations, collects the lines, and writes the report (markdown)
+// and its charts (PNG). It builds nothing: scripts/bench_fs.sh builds
+// fsbench, prepares the test file and runs it.
+//
+//	harness -bin fsbench -file PATH [-rounds 5] [-d 5s] [-quick] [-md docs/fs-bench.md] [-img docs/img]
+//
+// Scenarios: 4 KiB random reads with O_DIRECT, 4 KiB random reads from a
+// cold page cache (fadvise DONTNEED), each at depths 1 and 32; 4 KiB
+// random reads from a warm cache at depth 1; one 128 KiB sequential pass
+// over a cold cache at depth 1. Implementations: weft with the io_uring
+// back-end, weft with the worker pool (each one loop, depth fibers),
+// os.File (depth goroutines) and fio (ioengine=io_uring, iodepth depth).
+// A round runs every scenario on every implementation, in turn; each
+// round starts the turn one implementation later, so that none always
+// runs first or last. The report gives medians over the rounds, ratios to
+// os and fio at the same depth, and whether the targets are met.
+//
+//	harness -from results.json [-md ...] [-img ...]
+//
+// writes the report again from the results of an earlier run (-raw).
+package main
+
+import (
+	"debug/buildinfo"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// results is everything a run of the harness found: what the report is
+// made from.
+type results struct {
+	Meta meta  `json:"meta"`
+	Runs []Run `json:"runs"`
+}
+
+type meta struct {
+	Date       string     `json:"date"`
+	Command    string     `json:"command"`
+	Machine    machine    `json:"machine"`
+	Disk       disk       `json:"disk"`
+	GoVersion  string     `json:"go_version"`
+	FioVersion string     `json:"fio_version"`
+	WeftRev    string     `json:"weft_rev"`
+	File       string     `json:"file"`
+	FileSize   int64      `json:"file_size"`
+	Rounds     int        `json:"rounds"`
+	Dur        string     `json:"dur"`
+	Quick      bool       `json:"quick"`
+	Settle     string     `json:"settle"`
+	Impls      []string   `json:"impls"`
+	Scenarios  []scenario `json:"scenarios"`
+	LoadStart  float64    `json:"load_start"`
+	LoadEnd    float64    `json:"load_end"`
+	Elapsed    string     `json:"elapsed"`
+}
+
+// scenario is one mode at one depth, and who runs it.
+type scenario struct {
+	Name  string   `json:"name"`
+	Mode  string   `json:"mode"`
+	Depth int      `json:"depth"`
+	Impls []string `json:"impls"`
+}
+
+func main() {
+	bin := flag.String("bin", "", "the fsbench binary")
+	file := flag.String("file", "", "the test file (fsbench -prepare writes it)")
+	rounds := flag.Int("rounds", 5, "rounds (each runs every scenario on every implementation)")
+	quick := flag.Bool("quick", false, "a smoke run: 1 round, 1 s windows (unless -rounds or -d are given)")
+	dur := flag.Duration("d", 5*time.Second, "measured window of each run")
+	implsF := flag.String("impls", "weft-uring,weft-pool,os,fio", "implementations, in round 1's order")
+	depthsF := flag.String("depths", "1,32", "depths of the rand4k-direct and rand4k-cold scenarios")
+	warmFio := flag.Bool("warm-fio", true, "run fio in the rand4k-warm scenario too (the targets do not need it)")
+	only := flag.String("only", "", "run only the scenarios whose names contain this")
+	fio := flag.String("fio", "fio", "the fio binary")
+	settle := flag.Duration("settle", 0, "fsbench -settle: wait between setting up the page cache and each window")
+	md := flag.String("md", "docs/fs-bench.md", "the markdown report to write (empty: none)")
+	img := flag.String("img", "docs/img", "directory for the charts (empty: none)")
+	imgRef := flag.String("img-ref", "img", "the charts' directory as the markdown refers to it")
+	raw := flag.String("raw", "", "write every run's figures here as JSON")
+	from := flag.String("from", "", "write the report from this JSON (a -raw of an earlier run) instead of running")
+	command := flag.String("cmd", "", "the command that reproduces this run, for the report")
+	rev := flag.String("rev", "", "the weft revision, for the report")
+	verbose := flag.Bool("v", false, "print fsbench's stderr")
+	flag.Parse()
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	var res results
+	if *from != "" {
+		b, err := os.ReadFile(*from)
+		if err == nil {
+			err = json.Unmarshal(b, &res)
+		}
+		if err != nil {
+			fatal("%v", err)
+		}
+	} else {
+		if *bin == "" || *file == "" {
+			fatal("-bin and -file are required (scripts/bench_fs.sh builds fsbench and prepares the file)")
+		}
+		if *quick {
+			if !set["rounds"] {
+				*rounds = 1
+			}
+			if !set["d"] {
+				*dur = time.Second
+			}
+		}
+		impls := strings.Split(*implsF, ",")
+		for _, impl := range impls {
+			if !slices.Contains(allImpls, impl) {
+				fatal("-impls: %q is none of %s", impl, strings.Join(allImpls, ", "))
+			}
+		}
+		var depths []int
+		for _, f := range strings.Split(*depthsF, ",") {
+			var n int
+			if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n < 1 {
+				fatal("-depths: %q", f)
+			}
+			depths = append(depths, n)
+		}
+		scs := matrix(impls, depths, *warmFio)
+		if *only != "" {
+			var keep []scenario
+			for _, s := range scs {
+				if strings.Contains(s.Name, *only) {
+					keep = append(keep, s)
+				}
+			}
+			scs = keep
+		}
+		fi, err := os.Stat(*file)
+		if err != nil {
+			fatal("%v (scripts/bench_fs.sh prepares it)", err)
+		}
+		d, err := describeDisk(*file)
+		if err != nil {
+			fatal("%v", err)
+		}
+		if d.FSType == "tmpfs" {
+			fatal("%s is on tmpfs: the benchmark needs a file on a disk", *file)
+		}
+		res.Meta = meta{
+			Date:      time.Now().UTC().Format("2006-01-02 15:04 UTC"),
+			Command:   *command,
+			Machine:   describeMachine(runtime.NumCPU()),
+			Disk:      d,
+			WeftRev:   *rev,
+			File:      *file,
+			FileSize:  fi.Size(),
+			Rounds:    *rounds,
+			Dur:       dur.String(),
+			Quick:     *quick,
+			Settle:    settle.String(),
+			Impls:     impls,
+			Scenarios: scs,
+			LoadStart: loadAvg(),
+		}
+		if bi, err := buildinfo.ReadFile(*bin); err == nil {
+			res.Meta.GoVersion = bi.GoVersion
+		} else {
+			fatal("fsbench binary: %v", err)
+		}
+		if slices.Contains(impls, "fio") {
+			out, err := exec.Command(*fio, "--version").Output()
+			if err != nil {
+				fatal("%s --version: %v (install fio, or leave it out of -impls)", *fio, err)
+			}
+			res.Meta.FioVersion = strings.TrimSpace(string(out))
+		}
+		cfg := config{bin: *bin, file: *file, dur: *dur, fio: *fio, settle: *settle, verbose: *verbose}
+		t0 := time.Now()
+		total := 0
+		for _, sc := range scs {
+			total += *rounds * len(sc.Impls)
+		}
+		k := 0
+		for round := 1; round <= *rounds; round++ {
+			for _, sc := range scs {
+				for _, impl := range rotate(sc.Impls, round-1) {
+					k++
+					fmt.Fprintf(os.Stderr, "[%3d/%d %6s] round %d %-18s %-10s ", k, total, time.Since(t0).Round(time.Second), round, sc.Name, impl)
+					r := runOne(cfg, round, sc, impl)
+					fmt.Fprintln(os.Stderr, brief(r))
+					for _, p := range r.Problems {
+						fmt.Fprintf(os.Stderr, "      ! %s\n", p)
+					}
+					res.Runs = append(res.Runs, r)
+				}
+			}
+		}
+		res.Meta.LoadEnd = loadAvg()
+		res.Meta.Elapsed = time.Since(t0).Round(time.Second).String()
+		for _, r := range res.Runs {
+			if r.FioVer != "" && res.Meta.FioVersion == "" {
+				res.Meta.FioVersion = r.FioVer
+			}
+		}
+		if *raw != "" {
+			b, _ := json.MarshalIndent(res, "", "  ")
+			if err := os.WriteFile(*raw, b, 0o644); err != nil {
+				fatal("%v", err)
+			}
+		}
+	}
+
+	rep := analyse(res)
+	if *img != "" {
+		if err := os.MkdirAll(*img, 0o755); err != nil {
+			fatal("%v", err)
+		}
+		if err := charts(rep, *img); err != nil {
+			fatal("charts: %v", err)
+		}
+	}
+	text := markdown(rep, *imgRef, *img != "")
+	if *md != "" {
+		if err := os.WriteFile(*md, []byte(text), 0o644); err != nil {
+			fatal("%v", err)
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s\n", *md)
+	} else {
+		fmt.Print(text)
+	}
+	fmt.Fprint(os.Stderr, summary(rep))
+}
+
+// allImpls are the implementations fsbench knows, in the report's order.
+var allImpls = []string{"weft-uring", "weft-pool", "os", "fio"}
+
+// matrix is the scenarios of a full run: the random modes at each depth
+// (warm at depth 1 only), the sequential pass at depth 1.
+func matrix(impls []string, depths []int, warmFio bool) []scenario {
+	var scs []scenario
+	for _, mode := range []string{"rand4k-direct", "rand4k-cold"} {
+		for _, d := range depths {
+			scs = append(scs, scenario{Name: fmt.Sprintf("%s-d%d", mode, d), Mode: mode, Depth: d, Impls: impls})
+		}
+	}
+	warm := impls
+	if !warmFio {
+		warm = slices.DeleteFunc(slices.Clone(impls), func(s string) bool { return s == "fio" })
+	}
+	scs = append(scs,
+		scenario{Name: "rand4k-warm-d1", Mode: "rand4k-warm", Depth: 1, Impls: warm},
+		scenario{Name: "seq128k-d1", Mode: "seq128k", Depth: 1, Impls: impls})
+	return scs
+}
+
+// brief is one line about a run, for the progress output.
+func brief(r Run) string {
+	if r.Failed {
+		return "FAILED"
+	}
+	return fmt.Sprintf("%9.0f IOPS %8.1f MB/s  p50 %8.1f µs  p99 %8.1f µs  %6.2f CPU µs/read  cached %3.0f%% → %3.0f%%",
+		r.IOPS, r.MBps, r.P50us, r.P99us, r.CPUusOp, r.Cached0, r.Cached1)
+}
+
+// rotate returns s turned left by k.
+func rotate(s []string, k int) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	k %= len(s)
+	return append(append([]string{}, s[k:]...), s[:k]...)
+}
+
+func fatal(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "harness: "+format+"\n", a...)
+	os.Exit(1)
+}
