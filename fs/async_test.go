@@ -12,6 +12,7 @@ import (
 
 	"github.com/weftio/weft/fs"
 	"github.com/weftio/weft/future"
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/loop"
 )
 
@@ -20,7 +21,7 @@ import (
 func TestFutureFace(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.String(), func(t *testing.T) {
-			checkFDs(t)
+			fdtest.Check(t)
 			name := filepath.Join(t.TempDir(), "f")
 			l, err := loop.New()
 			if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/fs"
 	"github.com/weftio/weft/future"
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/loop"
 )
 
@@ -151,7 +152,7 @@ func TestLoopClose_InFlight(t *testing.T) {
 		t.Log("io_uring is unavailable: the pool's close is tested by TestLoopClose_FilesClosed")
 		return
 	}
-	checkFDs(t)
+	fdtest.Check(t)
 	name := filepath.Join(t.TempDir(), "fifo")
 	if err := unix.Mkfifo(name, 0o600); err != nil {
 		t.Fatal(err)

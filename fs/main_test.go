@@ -5,14 +5,13 @@ package fs_test
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/fs"
+	"github.com/weftio/weft/internal/fdtest"
 )
 
 func TestMain(m *testing.M) {
@@ -43,7 +42,7 @@ func backends(t *testing.T) []fs.Backend {
 func each(t *testing.T, body func(t *testing.T, ctx context.Context)) {
 	for _, b := range backends(t) {
 		t.Run(b.String(), func(t *testing.T) {
-			checkFDs(t)
+			fdtest.Check(t)
 			err := fiber.Run(context.Background(), func(ctx context.Context) error {
 				if err := fs.Configure(fiber.Loop(ctx), fs.WithBackend(b)); err != nil {
 					return err
@@ -67,45 +66,4 @@ func each(t *testing.T, body func(t *testing.T, ctx context.Context)) {
 func spawn(ctx context.Context, fn func(ctx context.Context) error) func() error {
 	f := fiber.Go(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
 	return func() error { _, err := fiber.Await(ctx, f); return err }
-}
-
-func countFDs(t testing.TB) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatalf("counting fds: %v", err)
-	}
-	return len(ents)
-}
-
-func fdList() string {
-	ents, _ := os.ReadDir("/proc/self/fd")
-	var b strings.Builder
-	for _, e := range ents {
-		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
-		b.WriteString(e.Name() + "->" + target + " ")
-	}
-	return b.String()
-}
-
-// checkFDs fails t if the process holds more fds at the end of the test
-// than at its start.
-func checkFDs(t *testing.T) {
-	t.Helper()
-	before := countFDs(t)
-	beforeList := fdList()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(2 * time.Second)
-		for {
-			after := countFDs(t)
-			if after <= before {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("fds: %d before the test, %d after:\nbefore: %s\nafter:  %s", before, after, beforeList, fdList())
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/weftio/weft/future"
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/loop"
 )
@@ -143,20 +143,6 @@ func bbSettleStats(t testing.TB, l *loop.Loop) loop.Stats {
 	return l.Stats()
 }
 
-// countFDs returns how many file descriptors the process has open.
-func countFDs(t *testing.T) int {
-	t.Helper()
-	dir := "/proc/self/fd"
-	if runtime.GOOS != "linux" {
-		dir = "/dev/fd" // the BSDs and macOS, the other systems weft's poller runs on
-	}
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(es)
-}
-
 // TestLeaks_FDsAndGoroutines makes and closes loops full of futures that
 // hold resources (timers, a FromChan goroutine, an Offload context, pending
 // and settled futures, unhandled rejections) and checks that the process
@@ -164,8 +150,8 @@ func countFDs(t *testing.T) int {
 func TestLeaks_FDsAndGoroutines(t *testing.T) {
 	prev := future.SetUnhandledHook(func(future.Unhandled) {}) // the rejections below are on purpose
 	t.Cleanup(func() { future.SetUnhandledHook(prev) })
-	countFDs(t) // the first directory read may set up runtime state
-	before := countFDs(t)
+	fdtest.Count(t) // the first directory read may set up runtime state
+	before := fdtest.Count(t)
 	ignore := goleak.IgnoreCurrent()
 
 	const loops = 20
@@ -223,7 +209,7 @@ func TestLeaks_FDsAndGoroutines(t *testing.T) {
 		runtime.KeepAlive(f)
 	}
 
-	if after := countFDs(t); after != before {
+	if after := fdtest.Count(t); after != before {
 		t.Errorf("%d fds open after %d loops were made and closed, %d before", after, loops, before)
 	}
 	goleak.VerifyNone(t, ignore)

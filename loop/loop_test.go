@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll/poller"
@@ -270,7 +270,7 @@ func TestTimerCallbackDrainsMicrotasksBeforeNextTimer(t *testing.T) {
 }
 
 func TestCloseReleasesFdsAndGoroutines(t *testing.T) {
-	before := openFds(t)
+	before := fdtest.Count(t)
 	g, err := loop.NewGroup(4)
 	if err != nil {
 		t.Fatal(err)
@@ -296,13 +296,13 @@ func TestCloseReleasesFdsAndGoroutines(t *testing.T) {
 	if len(seen) != 4 {
 		t.Fatalf("round-robin reached %d loops, want 4", len(seen))
 	}
-	if during := openFds(t); during <= before {
+	if during := fdtest.Count(t); during <= before {
 		t.Fatalf("fds: %d before, %d with 4 loops open", before, during)
 	}
 	if err := g.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if after := openFds(t); after != before {
+	if after := fdtest.Count(t); after != before {
 		t.Fatalf("fds: %d before, %d after Close", before, after)
 	}
 	if err := g.Loop(0).Post(func() {}); !errors.Is(err, net.ErrClosed) {
@@ -311,7 +311,7 @@ func TestCloseReleasesFdsAndGoroutines(t *testing.T) {
 }
 
 func TestCloseWithoutRun(t *testing.T) {
-	before := openFds(t)
+	before := fdtest.Count(t)
 	l, err := loop.New()
 	if err != nil {
 		t.Fatal(err)
@@ -322,18 +322,9 @@ func TestCloseWithoutRun(t *testing.T) {
 	if err := l.Run(); !errors.Is(err, loop.ErrClosed) {
 		t.Fatalf("Run after Close: %v", err)
 	}
-	if after := openFds(t); after != before {
+	if after := fdtest.Count(t); after != before {
 		t.Fatalf("fds: %d before, %d after Close", before, after)
 	}
-}
-
-func openFds(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd on this system")
-	}
-	return len(ents)
 }
 
 func TestStopRunsWhatWasAccepted(t *testing.T) {
@@ -365,7 +356,7 @@ func TestStopRunsWhatWasAccepted(t *testing.T) {
 func boom() { panic("boom") }
 
 func TestPanicWithoutHandlerStopsRunWithStack(t *testing.T) {
-	before := openFds(t)
+	before := fdtest.Count(t)
 	l, err := loop.New()
 	if err != nil {
 		t.Fatal(err)
@@ -383,7 +374,7 @@ func TestPanicWithoutHandlerStopsRunWithStack(t *testing.T) {
 		t.Fatalf("Post after the panic: %v", err)
 	}
 	l.Close()
-	if after := openFds(t); after != before {
+	if after := fdtest.Count(t); after != before {
 		t.Fatalf("fds: %d before, %d after", before, after)
 	}
 }
@@ -427,7 +418,7 @@ func TestPanicHandlerKeepsLoopGoing(t *testing.T) {
 }
 
 func TestGoexitInTaskReleasesLoop(t *testing.T) {
-	before := openFds(t)
+	before := fdtest.Count(t)
 	l, err := loop.New()
 	if err != nil {
 		t.Fatal(err)
@@ -448,7 +439,7 @@ func TestGoexitInTaskReleasesLoop(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if after := openFds(t); after != before {
+	if after := fdtest.Count(t); after != before {
 		t.Fatalf("fds: %d before, %d after", before, after)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/netpoll"
 )
@@ -20,7 +21,7 @@ import (
 // settles with the connection, data flows both ways, and a refused
 // connect rejects the future without calling the handler.
 func TestConnect(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll"
 )
@@ -40,7 +41,7 @@ const (
 // prints "fiber ADDR" and "callback ADDR" on stdout and serves until its
 // stdin closes.
 func TestEMFILEChild(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	if os.Getenv(emfileEnv) != "1" {
 		return
 	}
@@ -100,7 +101,7 @@ func TestEMFILEChild(t *testing.T) {
 	case err := <-ran:
 		t.Fatalf("fiber server: %v", err)
 	}
-	fmt.Fprintf(os.Stderr, "child: %d fds open of %d once serving\n", countFDs(t), emfileLimit)
+	fmt.Fprintf(os.Stderr, "child: %d fds open of %d once serving\n", fdtest.Count(t), emfileLimit)
 
 	io.Copy(io.Discard, os.Stdin) // until the parent closes it
 	cancel()
@@ -143,7 +144,7 @@ func TestEMFILE(t *testing.T) {
 	if os.Getenv(emfileEnv) == "1" {
 		t.Skip("in the child")
 	}
-	checkFDs(t)
+	fdtest.Check(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestEMFILEChild$", "-test.count=1", "-test.timeout=2m")
 	cmd.Env = append(os.Environ(), emfileEnv+"=1")
 	stdin, err := cmd.StdinPipe()

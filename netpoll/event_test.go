@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll"
@@ -161,7 +162,7 @@ func (evEcho) OnClose(c *netpoll.EventConn, _ error) { c.SetValue(nil) }
 // (far past the default 1 MiB high watermark: ErrQueueFull and OnDrain):
 // every byte comes back, in order; the client's FIN closes the connection.
 func TestEvent_Echo(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	g := evGroup(t, 2)
 	srv := evServe(t, g, evEcho{})
 	for i, size := range []int{1, 100, 4 << 10, 64<<10 + 1, 1 << 20, 8 << 20} {
@@ -283,7 +284,7 @@ func (r *evRecorder) conversation(t *testing.T, client net.Conn) (*netpoll.Event
 // error tells who closed: nil after the handler's Close, io.EOF after the
 // client's, net.ErrClosed after the Server's.
 func TestEvent_CallbackOrder(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	t.Run("HandlerClose", func(t *testing.T) {
 		g := evGroup(t, 2)
 		rec := newRecorder()
@@ -372,7 +373,7 @@ func TestEvent_CallbackOrder(t *testing.T) {
 
 // Handlers with nil functions does nothing for them; the ones set run.
 func TestEvent_HandlersNilFuncs(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	g := evGroup(t, 2)
 	quiet := evServe(t, g, netpoll.Handlers{})
 	c := evDial(t, quiet.Addr().String())
@@ -443,7 +444,7 @@ func (h *evHalf) OnReadEOF(c *netpoll.EventConn) {
 // has a queue to send) and closes; the client reads the whole reply, then
 // EOF.
 func TestEvent_HalfCloser(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	for _, reply := range []int{0, 3 << 20} {
 		t.Run(strconv.Itoa(reply), func(t *testing.T) {
 			g := evGroup(t, 1)
@@ -583,7 +584,7 @@ func (h *evFlood) pump(c *netpoll.EventConn) {
 // client does not read, OnDrain comes once the client reads, and every
 // byte arrives in order.
 func TestEvent_DrainSlowReader(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	const high, low = 256 << 10, 64 << 10
 	g := evGroup(t, 1)
 	h := &evFlood{
@@ -664,7 +665,7 @@ func evConnOpened(conns chan<- *netpoll.EventConn) netpoll.Handler {
 // records larger than the high watermark at once, each record arrives
 // whole and each goroutine's records in its order.
 func TestEvent_WriteFromGoroutines(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	t.Run("Sequential", func(t *testing.T) {
 		g := evGroup(t, 2)
 		conns := make(chan *netpoll.EventConn, 1)
@@ -778,7 +779,7 @@ func evRecordBody(w, seq, size int) []byte {
 // (by the handler, by the Server, or with its loop gone) return errors
 // matching net.ErrClosed, and never panic.
 func TestEvent_UseAfterClose(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	t.Run("AfterHandlerClose", func(t *testing.T) {
 		g := evGroup(t, 1)
 		conns := make(chan *netpoll.EventConn, 1)
@@ -932,7 +933,7 @@ func evListeners(t *testing.T, port int) int {
 // with the fewest; with WithReusePort each loop has a listening socket
 // and the kernel sends connections to both.
 func TestEvent_Balance(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	t.Run("RoundRobin", func(t *testing.T) {
 		g := evGroup(t, 2)
 		m := newLoopOf(g)
@@ -1046,7 +1047,7 @@ func TestEvent_Balance(t *testing.T) {
 // read Serve's list of acceptors unsynchronized (a race -race caught) and
 // handed such a connection out round-robin.
 func TestEvent_ReusePortAcceptsOnOwnLoop(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	// The race detector missed that race when loop 0 happened to
 	// synchronize with Serve's goroutine first: a few rounds made it all
 	// but certain to show.
@@ -1105,7 +1106,7 @@ func evReusePortRound(t *testing.T, round int) {
 // clients read EOF or a reset), stops listening, and a second Close
 // returns net.ErrClosed.
 func TestEvent_ServerClose(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	for _, reuse := range []bool{false, true} {
 		t.Run(fmt.Sprintf("ReusePort=%v", reuse), func(t *testing.T) {
 			g := evGroup(t, 2)
@@ -1165,7 +1166,7 @@ func TestEvent_ServerClose(t *testing.T) {
 // connection (Close, or a Write the kernel refused): it runs once that
 // callback has returned, before the loop's next task.
 func TestEvent_OnCloseNotInsideClose(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	g := evGroup(t, 1)
 	var log []string
 	done := make(chan struct{})

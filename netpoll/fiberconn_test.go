@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/netpoll"
 )
 
@@ -44,7 +45,7 @@ func echoServe(ctx context.Context, ln *netpoll.Listener) error {
 func TestFiber_Echo(t *testing.T) {
 	for _, network := range []string{"tcp", "tcp6", "unix"} {
 		t.Run(network, func(t *testing.T) {
-			checkFDs(t)
+			fdtest.Check(t)
 			addr := "127.0.0.1:0"
 			switch network {
 			case "tcp6":
@@ -109,7 +110,7 @@ func commonPrefix(a, b []byte) int {
 
 // A fiber server serves clients of Go's net package on other goroutines.
 func TestFiber_ServesNetClients(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	const clients = 20
 	run(t, func(ctx context.Context) error {
 		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
@@ -182,7 +183,7 @@ func tcpPair(ctx context.Context, opts ...netpoll.Option) (ln *netpoll.Listener,
 // at once; the write deadline ends a Write parked on a peer that does not
 // read.
 func TestFiber_Deadlines(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
 		ln, c, s, err := tcpPair(ctx, netpoll.WithWatermarks(64<<10, 16<<10), netpoll.WithBuffers(0, 16<<10))
 		if err != nil {
@@ -238,7 +239,7 @@ func TestFiber_Deadlines(t *testing.T) {
 // Close wakes a fiber parked in Read with net.ErrClosed; Read and Write
 // after Close fail with it; a second Close reports it; none panics.
 func TestFiber_CloseWhileReading(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
 		ln, c, s, err := tcpPair(ctx)
 		if err != nil {
@@ -284,7 +285,7 @@ func TestFiber_CloseWhileReading(t *testing.T) {
 // Half-close: the client's CloseWrite reaches the server as EOF; the
 // server then answers and closes; the client reads the answer and EOF.
 func TestFiber_HalfClose(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
 		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
@@ -330,7 +331,7 @@ func TestFiber_HalfClose(t *testing.T) {
 // Read and Accept from a goroutine that is not a fiber of the loop fail
 // with ErrNotFiber; Write and Close from one work, in order.
 func TestFiber_OtherGoroutines(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
 		ln, c, s, err := tcpPair(ctx)
 		if err != nil {
@@ -375,7 +376,7 @@ func TestFiber_OtherGoroutines(t *testing.T) {
 // Dial to a port nobody listens on fails with ECONNREFUSED; a dial
 // timeout ends a connect that gets no answer.
 func TestFiber_DialErrors(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
 		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {

@@ -6,10 +6,7 @@ import (
 	"context"
 	"io"
 	"net"
-	"os"
-	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -28,40 +25,6 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// countFDs returns how many file descriptors the process has open.
-func countFDs(t testing.TB) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatalf("counting fds: %v", err)
-	}
-	return len(ents)
-}
-
-// checkFDs fails t if the process holds more fds at the end of the test
-// than at its start.
-func checkFDs(t *testing.T) {
-	t.Helper()
-	before := countFDs(t)
-	beforeList := fdList()
-	t.Cleanup(func() {
-		// A socket closed by a goroutine that just returned may take a
-		// moment to leave the table.
-		deadline := time.Now().Add(2 * time.Second)
-		for {
-			after := countFDs(t)
-			if after <= before {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("fds: %d before the test, %d after:\nbefore: %s\nafter:  %s", before, after, beforeList, fdList())
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	})
-}
-
 // run runs main as a fiber program and fails t with its error.
 func run(t *testing.T, main func(ctx context.Context) error) {
 	t.Helper()
@@ -74,17 +37,6 @@ func run(t *testing.T, main func(ctx context.Context) error) {
 func spawn(ctx context.Context, fn func(ctx context.Context) error) func() error {
 	f := fiber.Go(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
 	return func() error { _, err := fiber.Await(ctx, f); return err }
-}
-
-// fdList describes the open fds, for a leak report.
-func fdList() string {
-	ents, _ := os.ReadDir("/proc/self/fd")
-	var out []string
-	for _, e := range ents {
-		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
-		out = append(out, e.Name()+"→"+target)
-	}
-	return strings.Join(out, " ")
 }
 
 // echo copies what c reads back to it through a buffer of size bytes,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/netpoll"
 )
@@ -26,7 +27,7 @@ import (
 func TestPacket_FiberRoundTrip(t *testing.T) {
 	for _, network := range []string{"udp", "udp6", "unixgram"} {
 		t.Run(network, func(t *testing.T) {
-			checkFDs(t)
+			fdtest.Check(t)
 			dir := t.TempDir()
 			addr := func(name string) string {
 				switch network {
@@ -104,7 +105,7 @@ func TestPacket_FiberRoundTrip(t *testing.T) {
 // the handler with its sender, and the handler's reply reaches the
 // client. WriteTo from another goroutine works too.
 func TestPacket_Serve(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	l := looptest.Start(t)
 	pc, err := netpoll.ServePacket(l, "udp", "127.0.0.1:0", func(pc *netpoll.PacketConn, data []byte, from net.Addr) {
 		reply := append([]byte("echo:"), data...)
@@ -150,7 +151,7 @@ func TestPacket_Serve(t *testing.T) {
 // Concurrent dials of one host name cost one look-up (singleflight), run
 // off the loop; the names resolve and connect.
 func TestDial_LookupsMerged(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	var calls atomic.Int32
 	release := make(chan struct{})
 	var once sync.Once

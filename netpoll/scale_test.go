@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/netpoll"
 )
 
@@ -123,7 +124,7 @@ func scaleWait(what string, cond func() bool) error {
 // The callback face, on a group of 2 loops: 5,000 connections open at
 // once, each echoes, the Server accepted 5,000 and lets them all go.
 func TestScale_Callback5000(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	start := time.Now()
 	g := evGroup(t, 2)
 	srv := evServe(t, g, evEcho{})
@@ -149,7 +150,7 @@ func TestScale_Callback5000(t *testing.T) {
 // connections open at once, each echoes, the listener accepted 5,000 and
 // every connection's fiber ends when its client closes.
 func TestScale_Fiber5000(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	start := time.Now()
 	var accepted, open atomic.Int64
 	run(t, func(ctx context.Context) error {

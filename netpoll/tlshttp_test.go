@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/netpoll"
 )
 
@@ -122,7 +123,7 @@ func tlsExchange(r io.Reader, write func(msg []byte) func() error) error {
 // verifies the certificate, and messages of 1 B, 16 KiB and 1 MiB echo
 // back intact; the close_notify ends both sides cleanly.
 func TestTLS_FiberClientFiberServer(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	serverCfg, clientCfg := tlsConfigs(t)
 	run(t, func(ctx context.Context) error {
 		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
@@ -168,7 +169,7 @@ func TestTLS_FiberClientFiberServer(t *testing.T) {
 // A client of Go's crypto/tls (tls.Dial on a goroutine) against the fiber
 // TLS server.
 func TestTLS_NetClientFiberServer(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	serverCfg, clientCfg := tlsConfigs(t)
 	run(t, func(ctx context.Context) error {
 		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
@@ -306,7 +307,7 @@ var httpRequests = []httpRequest{
 // serves a net/http.Client on a goroutine: GETs and POSTs with bodies
 // (sized and chunked) all go over one kept-alive connection.
 func TestHTTP_FiberServerNetClient(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
 		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
@@ -378,7 +379,7 @@ func TestHTTP_FiberServerNetClient(t *testing.T) {
 // from netpoll.Dial) against an httptest.Server: every request on one
 // connection.
 func TestHTTP_FiberClientHTTPTestServer(t *testing.T) {
-	checkFDs(t)
+	fdtest.Check(t)
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {

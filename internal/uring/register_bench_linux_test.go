@@ -151,7 +151,7 @@ func BenchmarkRing_Read4KDirectRegistered(b *testing.B) {
 			}
 			b.StopTimer()
 			unix.Getrusage(unix.RUSAGE_SELF, &after)
-			cpu := time.Duration(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano())
+			cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
 			b.ReportMetric(float64(cpu.Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/internal/uring"
 )
 
@@ -320,9 +321,9 @@ func TestRing_Close_fromReap(t *testing.T) {
 // TestRing_Close_releases makes and closes 100 Rings, and counts the
 // process's descriptors and io_uring mappings before and after.
 func TestRing_Close_releases(t *testing.T) {
-	fdsBefore, mapsBefore := countFDs(t), countRingMaps(t)
+	fdsBefore, mapsBefore := fdtest.Count(t), countRingMaps(t)
 	open := newRing(t, uring.Config{Entries: 4}) // skips where unavailable
-	if fds, maps := countFDs(t), countRingMaps(t); fds != fdsBefore+2 || maps <= mapsBefore {
+	if fds, maps := fdtest.Count(t), countRingMaps(t); fds != fdsBefore+2 || maps <= mapsBefore {
 		t.Fatalf("with a Ring open: %d descriptors and %d io_uring mappings, before: %d and %d",
 			fds, maps, fdsBefore, mapsBefore)
 	}
@@ -340,19 +341,10 @@ func TestRing_Close_releases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if fds, maps := countFDs(t), countRingMaps(t); fds != fdsBefore || maps != mapsBefore {
+	if fds, maps := fdtest.Count(t), countRingMaps(t); fds != fdsBefore || maps != mapsBefore {
 		t.Fatalf("after 100 New/Close: %d descriptors and %d io_uring mappings, before: %d and %d",
 			fds, maps, fdsBefore, mapsBefore)
 	}
-}
-
-func countFDs(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
 }
 
 // countRingMaps counts the mappings of io_uring descriptors in

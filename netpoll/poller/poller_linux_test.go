@@ -7,23 +7,15 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/netpoll/poller"
 )
-
-func openFds(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
-}
 
 // TestPoller_CloseReleasesFds counts this process's descriptors around a
 // busy poller's whole life.
 func TestPoller_CloseReleasesFds(t *testing.T) {
 	pr := openSocketpair(t) // opened first: it is the caller's, not the poller's
-	before := openFds(t)
+	before := fdtest.Count(t)
 	for range 10 {
 		p, err := poller.New()
 		if err != nil {
@@ -42,7 +34,7 @@ func TestPoller_CloseReleasesFds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if after := openFds(t); after != before {
+	if after := fdtest.Count(t); after != before {
 		t.Fatalf("%d fds open before New, %d after Close", before, after)
 	}
 }
