@@ -54,11 +54,14 @@
 // kernel offers it (not disabled by /proc/sys/kernel/io_uring_disabled,
 // not refused by seccomp) and the worker pool otherwise.
 //
-// With io_uring, operations started during a loop turn are submitted in
-// one io_uring_enter just before the loop polls, completions wake the loop
-// through an eventfd in its poller, and at most twice the ring's entries
-// are in flight (the rest wait in order), so the completion queue never
-// overflows. The worker back-end runs blocking system calls on weft's
+// With io_uring, reads, writes and fsyncs started during a loop turn are
+// submitted in batches of up to 8, the rest in one io_uring_enter just
+// before the loop polls; completions wake the loop through an eventfd in
+// its poller; at most twice the ring's entries are in flight (the rest
+// wait in order), so the completion queue never overflows. Metadata
+// operations (open, stat, rename, remove, mkdir) go to the offload pool
+// even then: io_uring hands them to a kernel worker thread, which cost
+// more than the pool on the machines measured (docs/fs.md). The worker back-end runs blocking system calls on weft's
 // offload pool (the one fiber.Blocking uses: at most max(4, GOMAXPROCS)
 // at once). With either, a buffered read first tries the page cache
 // without blocking (preadv2 with RWF_NOWAIT): a hit costs one system call

@@ -30,13 +30,14 @@ package main
 
 import (
 	"debug/buildinfo"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/weftio/weft/bench/internal/harness"
 )
 
 // results is everything a run of the harness found: what the report is
@@ -47,22 +48,22 @@ type results struct {
 }
 
 type meta struct {
-	Date        string     `json:"date"`
-	Command     string     `json:"command"`
-	Machine     machine    `json:"machine"`
-	GoVersion   string     `json:"go_version"`
-	GnetVersion string     `json:"gnet_version"`
-	WeftRev     string     `json:"weft_rev"`
-	Rounds      int        `json:"rounds"`
-	Dur         string     `json:"dur"`
-	Warmup      string     `json:"warmup"`
-	Settle      string     `json:"settle"`
-	Quick       bool       `json:"quick"`
-	Impls       []string   `json:"impls"`
-	Scenarios   []scenario `json:"scenarios"`
-	LoadStart   float64    `json:"load_start"`
-	LoadEnd     float64    `json:"load_end"`
-	Elapsed     string     `json:"elapsed"`
+	Date        string          `json:"date"`
+	Command     string          `json:"command"`
+	Machine     harness.Machine `json:"machine"`
+	GoVersion   string          `json:"go_version"`
+	GnetVersion string          `json:"gnet_version"`
+	WeftRev     string          `json:"weft_rev"`
+	Rounds      int             `json:"rounds"`
+	Dur         string          `json:"dur"`
+	Warmup      string          `json:"warmup"`
+	Settle      string          `json:"settle"`
+	Quick       bool            `json:"quick"`
+	Impls       []string        `json:"impls"`
+	Scenarios   []scenario      `json:"scenarios"`
+	LoadStart   float64         `json:"load_start"`
+	LoadEnd     float64         `json:"load_end"`
+	Elapsed     string          `json:"elapsed"`
 }
 
 func main() {
@@ -77,11 +78,7 @@ func main() {
 	streamConns := flag.Int("stream-conns", 50, "connections of the streaming scenario (0: none)")
 	idleConns := flag.Int("idle-conns", 10000, "connections of the idle-memory scenario (0: none)")
 	only := flag.String("only", "", "run only the scenarios whose names contain this")
-	md := flag.String("md", "docs/echo-bench.md", "the markdown report to write (empty: none)")
-	img := flag.String("img", "docs/img", "directory for the charts (empty: none)")
-	imgRef := flag.String("img-ref", "img", "the charts' directory as the markdown refers to it")
-	raw := flag.String("raw", "", "write every run's figures here as JSON")
-	from := flag.String("from", "", "write the report from this JSON (a -raw of an earlier run) instead of running")
+	files := harness.FileFlags("docs/echo-bench.md")
 	command := flag.String("cmd", "", "the command that reproduces this run, for the report")
 	rev := flag.String("rev", "", "the weft revision, for the report")
 	verbose := flag.Bool("v", false, "print the client's lines")
@@ -90,12 +87,8 @@ func main() {
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	var res results
-	if *from != "" {
-		b, err := os.ReadFile(*from)
-		if err == nil {
-			err = json.Unmarshal(b, &res)
-		}
-		if err != nil {
+	if files.From != "" {
+		if err := files.Load(&res); err != nil {
 			fatal("%v", err)
 		}
 	} else {
@@ -132,18 +125,12 @@ func main() {
 			scs = append(scs, scenario{Name: fmt.Sprintf("idle-%d", *idleConns), Kind: "idle", Conns: *idleConns, Size: 64})
 		}
 		if *only != "" {
-			var keep []scenario
-			for _, s := range scs {
-				if strings.Contains(s.Name, *only) {
-					keep = append(keep, s)
-				}
-			}
-			scs = keep
+			scs = slices.DeleteFunc(scs, func(s scenario) bool { return !strings.Contains(s.Name, *only) })
 		}
 		res.Meta = meta{
 			Date:      time.Now().UTC().Format("2006-01-02 15:04 UTC"),
 			Command:   *command,
-			Machine:   describeMachine(runtime.NumCPU()),
+			Machine:   harness.DescribeMachine(),
 			WeftRev:   *rev,
 			Rounds:    *rounds,
 			Dur:       dur.String(),
@@ -152,7 +139,7 @@ func main() {
 			Quick:     *quick,
 			Impls:     impls,
 			Scenarios: scs,
-			LoadStart: loadAvg(),
+			LoadStart: harness.LoadAvg(),
 		}
 		if bi, err := buildinfo.ReadFile(*bin + "/server"); err == nil {
 			res.Meta.GoVersion = bi.GoVersion
@@ -166,51 +153,22 @@ func main() {
 		}
 		cfg := config{bin: *bin, dur: *dur, warmup: *warmup, settle: *settle, verbose: *verbose}
 		t0 := time.Now()
-		total := *rounds * len(scs) * len(impls)
-		k := 0
-		for round := 1; round <= *rounds; round++ {
-			for _, sc := range scs {
-				for _, impl := range rotate(impls, round-1) {
-					k++
-					fmt.Fprintf(os.Stderr, "[%3d/%d %6s] round %d %-12s %-14s ", k, total, time.Since(t0).Round(time.Second), round, sc.Name, impl)
-					r := runOne(cfg, round, sc, impl)
-					fmt.Fprintln(os.Stderr, brief(r))
-					for _, p := range r.Problems {
-						fmt.Fprintf(os.Stderr, "      ! %s\n", p)
-					}
-					res.Runs = append(res.Runs, r)
-				}
-			}
-		}
-		res.Meta.LoadEnd = loadAvg()
+		turns := harness.Schedule(*rounds, scs, func(scenario) []string { return impls })
+		res.Runs = harness.RunAll(turns, cfg.run, label, brief)
+		res.Meta.LoadEnd = harness.LoadAvg()
 		res.Meta.Elapsed = time.Since(t0).Round(time.Second).String()
-		if *raw != "" {
-			b, _ := json.MarshalIndent(res, "", "  ")
-			if err := os.WriteFile(*raw, b, 0o644); err != nil {
-				fatal("%v", err)
-			}
+		if err := files.Save(res); err != nil {
+			fatal("%v", err)
 		}
 	}
+	if err := files.Write(analyse(res)); err != nil {
+		fatal("%v", err)
+	}
+}
 
-	rep := analyse(res)
-	if *img != "" {
-		if err := os.MkdirAll(*img, 0o755); err != nil {
-			fatal("%v", err)
-		}
-		if err := charts(rep, *img); err != nil {
-			fatal("charts: %v", err)
-		}
-	}
-	text := markdown(rep, *imgRef, *img != "")
-	if *md != "" {
-		if err := os.WriteFile(*md, []byte(text), 0o644); err != nil {
-			fatal("%v", err)
-		}
-		fmt.Fprintf(os.Stderr, "wrote %s\n", *md)
-	} else {
-		fmt.Print(text)
-	}
-	fmt.Fprint(os.Stderr, summary(rep))
+// label names a run in the progress output.
+func label(t harness.Turn[scenario]) string {
+	return fmt.Sprintf("%-12s %-14s", t.Scenario.Name, t.Impl)
 }
 
 // brief is one line about a run, for the progress output.
@@ -229,12 +187,6 @@ func brief(r Run) string {
 			float64(r.RSSBefore)/(1<<20), float64(r.RSSOpen)/(1<<20), float64(r.RSSEcho)/(1<<20), r.BytesPerConnO, r.BytesPerConnE)
 	}
 	return ""
-}
-
-// rotate returns s turned left by k.
-func rotate(s []string, k int) []string {
-	k %= len(s)
-	return append(append([]string{}, s[k:]...), s[:k]...)
 }
 
 func fatal(format string, a ...any) {

@@ -5,7 +5,6 @@ package main
 import (
 	"math"
 	"os"
-	"slices"
 	"testing"
 )
 
@@ -47,28 +46,5 @@ func TestParseVmRSS(t *testing.T) {
 	}
 	if rss, err := procRSS(os.Getpid()); err != nil || rss <= 0 {
 		t.Fatalf("own rss %d, %v", rss, err)
-	}
-}
-
-func TestMedian(t *testing.T) {
-	for _, c := range []struct {
-		in   []float64
-		want float64
-	}{{nil, math.NaN()}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
-		got := median(c.in)
-		if !(got == c.want || math.IsNaN(got) && math.IsNaN(c.want)) {
-			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
-		}
-	}
-}
-
-func TestRotate(t *testing.T) {
-	in := []string{"a", "b", "c", "d"}
-	got := rotate(in, 1)
-	if want := []string{"b", "c", "d", "a"}; !slices.Equal(got, want) {
-		t.Fatalf("rotate 1: %v", got)
-	}
-	if got := rotate(in, 4); !slices.Equal(got, in) {
-		t.Fatalf("rotate 4: %v", got)
 	}
 }

@@ -3,72 +3,38 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
+
+	"github.com/weftio/weft/bench/internal/harness"
 )
 
-// stat is one metric of one implementation in one scenario, over the
-// rounds whose runs did not fail.
-type stat struct {
-	Med, Min, Max float64
-	N             int
-}
-
-func newStat(v []float64) stat {
-	if len(v) == 0 {
-		return stat{Med: math.NaN(), Min: math.NaN(), Max: math.NaN()}
-	}
-	return stat{Med: median(v), Min: slices.Min(v), Max: slices.Max(v), N: len(v)}
-}
-
-// spread is half the range over the median, in per cent.
-func (s stat) spread() float64 { return (s.Max - s.Min) / 2 / s.Med * 100 }
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-// metric is a figure a run of some kind yields, under its key in
-// implStats.M.
-type metric struct {
-	key string
-	get func(Run) float64
-}
-
-var metrics = map[string][]metric{
+// metrics are the figures a run of each kind yields.
+var metrics = map[string]harness.Metrics[Run]{
 	"rr": {
-		{"rps", func(r Run) float64 { return r.RPS }},
-		{"p50", func(r Run) float64 { return r.P50us }},                        // µs
-		{"p99", func(r Run) float64 { return r.P99us }},                        // µs
-		{"cpu", func(r Run) float64 { return r.CPUusPerReq }},                  // server CPU µs per request
-		{"user", func(r Run) float64 { return r.UserusPerReq }},                // of which user mode, µs
-		{"rdreq", func(r Run) float64 { return perReq(r, r.ServerReads) }},     // read calls per request
-		{"wrreq", func(r Run) float64 { return perReq(r, r.ServerWrites) }},    // write calls per request
-		{"cores", func(r Run) float64 { return r.ServerCore }},                 // server cores busy
-		{"others", func(r Run) float64 { return r.OtherCPUS / r.HostWindowS }}, // other processes' CPU, cores
+		"rps":    func(r Run) float64 { return r.RPS },
+		"p50":    func(r Run) float64 { return r.P50us },                     // µs
+		"p99":    func(r Run) float64 { return r.P99us },                     // µs
+		"cpu":    func(r Run) float64 { return r.CPUusPerReq },               // server CPU µs per request
+		"user":   func(r Run) float64 { return r.UserusPerReq },              // of which user mode, µs
+		"rdreq":  func(r Run) float64 { return perReq(r, r.ServerReads) },    // read calls per request
+		"wrreq":  func(r Run) float64 { return perReq(r, r.ServerWrites) },   // write calls per request
+		"cores":  func(r Run) float64 { return r.ServerCore },                // server cores busy
+		"others": func(r Run) float64 { return r.OtherCPUS / r.HostWindowS }, // other processes' CPU, cores
 	},
 	"stream": {
-		{"mbps", func(r Run) float64 { return r.MBps }},
-		{"cpugb", func(r Run) float64 { return r.CPUsPerGB }}, // server CPU s per GB
-		{"cores", func(r Run) float64 { return r.ServerCore }},
-		{"others", func(r Run) float64 { return r.OtherCPUS / r.HostWindowS }},
+		"mbps":   func(r Run) float64 { return r.MBps },
+		"cpugb":  func(r Run) float64 { return r.CPUsPerGB }, // server CPU s per GB
+		"cores":  func(r Run) float64 { return r.ServerCore },
+		"others": func(r Run) float64 { return r.OtherCPUS / r.HostWindowS },
 	},
 	"idle": {
-		{"rss0", func(r Run) float64 { return float64(r.RSSBefore) / (1 << 20) }}, // RSS before, MiB
-		{"open", func(r Run) float64 { return r.BytesPerConnO }},                  // bytes per connection, connected
-		{"echo", func(r Run) float64 { return r.BytesPerConnE }},                  // bytes per connection, after one echo
-		{"rsse", func(r Run) float64 { return float64(r.RSSEcho) / (1 << 20) }},   // RSS with the connections idle, MiB
+		"rss0": func(r Run) float64 { return float64(r.RSSBefore) / (1 << 20) }, // RSS before, MiB
+		"open": func(r Run) float64 { return r.BytesPerConnO },                  // bytes per connection, connected
+		"echo": func(r Run) float64 { return r.BytesPerConnE },                  // bytes per connection, after one echo
+		"rsse": func(r Run) float64 { return float64(r.RSSEcho) / (1 << 20) },   // RSS with the connections idle, MiB
 	},
 }
 
@@ -81,30 +47,13 @@ func perReq(r Run, n int64) float64 {
 	return float64(n) / r.HostWindowS * r.WindowS / float64(r.Requests)
 }
 
-type implStats struct {
-	Impl      string
-	OK, Total int
-	M         map[string]stat
-}
-
+// scenarioReport is a scenario's figures.
 type scenarioReport struct {
-	Sc     scenario
-	Impls  []*implStats
-	ByImpl map[string]*implStats
-	// Runs[impl][round] is the run of impl in that round, if it did not
-	// fail.
-	Runs map[string]map[int]Run
+	Sc scenario
+	*harness.Table[Run]
 }
 
-func (s *scenarioReport) med(impl, key string) float64 {
-	if st, ok := s.ByImpl[impl]; ok {
-		if m, ok := st.M[key]; ok {
-			return m.Med
-		}
-	}
-	return math.NaN()
-}
-
+// report is the harness's results, analysed.
 type report struct {
 	Meta      meta
 	Runs      []Run
@@ -121,34 +70,12 @@ type target struct {
 	Rounds   string // in how many rounds, run against run, it held
 }
 
+// analyse reduces the runs to a table per scenario and checks the
+// targets.
 func analyse(res results) *report {
 	rep := &report{Meta: res.Meta, Runs: res.Runs}
 	for _, sc := range res.Meta.Scenarios {
-		sr := &scenarioReport{Sc: sc, ByImpl: map[string]*implStats{}, Runs: map[string]map[int]Run{}}
-		for _, impl := range res.Meta.Impls {
-			st := &implStats{Impl: impl, M: map[string]stat{}}
-			vals := map[string][]float64{}
-			sr.Runs[impl] = map[int]Run{}
-			for _, r := range res.Runs {
-				if r.Scenario != sc.Name || r.Impl != impl {
-					continue
-				}
-				st.Total++
-				if r.Failed {
-					continue
-				}
-				st.OK++
-				sr.Runs[impl][r.Round] = r
-				for _, m := range metrics[sc.Kind] {
-					vals[m.key] = append(vals[m.key], m.get(r))
-				}
-			}
-			for _, m := range metrics[sc.Kind] {
-				st.M[m.key] = newStat(vals[m.key])
-			}
-			sr.Impls = append(sr.Impls, st)
-			sr.ByImpl[impl] = st
-		}
+		sr := &scenarioReport{Sc: sc, Table: harness.NewTable(sc.Name, res.Meta.Impls, res.Runs, metrics[sc.Kind])}
 		rep.Scenarios = append(rep.Scenarios, sr)
 	}
 	rep.Targets = targets(rep)
@@ -157,39 +84,20 @@ func analyse(res results) *report {
 
 func targets(rep *report) []target {
 	var ts []target
-	rounds := func(sr *scenarioReport, held func(round int) (bool, bool)) string {
-		n, k := 0, 0
-		for round := 1; round <= rep.Meta.Rounds; round++ {
-			if ok, valid := held(round); valid {
-				n++
-				if ok {
-					k++
-				}
-			}
-		}
-		return fmt.Sprintf("%d of %d", k, n)
-	}
-	yes := func(b bool, nan bool) string {
-		switch {
-		case nan:
-			return "n/a"
-		case b:
-			return "**yes**"
-		}
-		return "**no**"
-	}
+	// rounds says in how many rounds a target held, run against run.
+	rounds := func(held func(round int) (bool, bool)) string { return harness.InRounds(rep.Meta.Rounds, held) }
 	for _, sr := range rep.Scenarios {
 		if sr.Sc.Kind != "rr" {
 			continue
 		}
-		cb, gn, nt, fb := sr.med("weft-callback", "cpu"), sr.med("gnet", "cpu"), sr.med("net", "cpu"), sr.med("weft-fiber", "cpu")
+		cb, gn, nt, fb := sr.Med("weft-callback", "cpu"), sr.Med("gnet", "cpu"), sr.Med("net", "cpu"), sr.Med("weft-fiber", "cpu")
 		nan := math.IsNaN(cb) || math.IsNaN(gn) || math.IsNaN(nt)
 		ts = append(ts, target{
 			What:     "callback face: server CPU per request ≤ gnet's and ≤ 0.8 × net's",
 			Scenario: sr.Sc.Name,
 			Figures:  fmt.Sprintf("%s µs vs gnet %s µs, 0.8 × net = %s µs", f2(cb), f2(gn), f2(0.8*nt)),
-			Held:     yes(cb <= gn && cb <= 0.8*nt, nan),
-			Rounds: rounds(sr, func(round int) (bool, bool) {
+			Held:     harness.Verdict(cb <= gn && cb <= 0.8*nt, nan),
+			Rounds: rounds(func(round int) (bool, bool) {
 				c, ok1 := sr.Runs["weft-callback"][round]
 				g, ok2 := sr.Runs["gnet"][round]
 				n, ok3 := sr.Runs["net"][round]
@@ -201,8 +109,8 @@ func targets(rep *report) []target {
 			What:     "fiber face: server CPU per request ≤ net's",
 			Scenario: sr.Sc.Name,
 			Figures:  fmt.Sprintf("%s µs vs net %s µs", f2(fb), f2(nt)),
-			Held:     yes(fb <= nt, nan),
-			Rounds: rounds(sr, func(round int) (bool, bool) {
+			Held:     harness.Verdict(fb <= nt, nan),
+			Rounds: rounds(func(round int) (bool, bool) {
 				f, ok1 := sr.Runs["weft-fiber"][round]
 				n, ok2 := sr.Runs["net"][round]
 				return f.CPUusPerReq <= n.CPUusPerReq, ok1 && ok2
@@ -213,13 +121,13 @@ func targets(rep *report) []target {
 		if sr.Sc.Kind != "idle" {
 			continue
 		}
-		cb, fb, nt := sr.med("weft-callback", "echo"), sr.med("weft-fiber", "echo"), sr.med("net", "echo")
+		cb, fb, nt := sr.Med("weft-callback", "echo"), sr.Med("weft-fiber", "echo"), sr.Med("net", "echo")
 		ts = append(ts, target{
 			What:     "callback face: memory per idle connection ≤ 600 bytes",
 			Scenario: sr.Sc.Name,
 			Figures:  fmt.Sprintf("%s B", f0(cb)),
-			Held:     yes(cb <= 600, math.IsNaN(cb)),
-			Rounds: rounds(sr, func(round int) (bool, bool) {
+			Held:     harness.Verdict(cb <= 600, math.IsNaN(cb)),
+			Rounds: rounds(func(round int) (bool, bool) {
 				c, ok := sr.Runs["weft-callback"][round]
 				return c.BytesPerConnE <= 600, ok
 			}),
@@ -228,8 +136,8 @@ func targets(rep *report) []target {
 			What:     "fiber face: memory per idle connection ≤ net's",
 			Scenario: sr.Sc.Name,
 			Figures:  fmt.Sprintf("%s B vs net %s B", f0(fb), f0(nt)),
-			Held:     yes(fb <= nt, math.IsNaN(fb) || math.IsNaN(nt)),
-			Rounds: rounds(sr, func(round int) (bool, bool) {
+			Held:     harness.Verdict(fb <= nt, math.IsNaN(fb) || math.IsNaN(nt)),
+			Rounds: rounds(func(round int) (bool, bool) {
 				f, ok1 := sr.Runs["weft-fiber"][round]
 				n, ok2 := sr.Runs["net"][round]
 				return f.BytesPerConnE <= n.BytesPerConnE, ok1 && ok2
@@ -239,86 +147,26 @@ func targets(rep *report) []target {
 	return ts
 }
 
-// Number formats.
-func f0(v float64) string {
-	if math.IsNaN(v) {
-		return "—"
-	}
-	return commas(fmt.Sprintf("%.0f", v))
-}
+// The report's number formats, named short for the tables.
+var f0, f1, f2, fx = harness.F0, harness.F1, harness.F2, harness.Fx
 
-func f1(v float64) string {
-	if math.IsNaN(v) {
-		return "—"
-	}
-	return commas(fmt.Sprintf("%.1f", v))
-}
-
-func f2(v float64) string {
-	if math.IsNaN(v) {
-		return "—"
-	}
-	return commas(fmt.Sprintf("%.2f", v))
-}
-
-// fx formats a ratio.
-func fx(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "—"
-	}
-	return fmt.Sprintf("%.2f×", v)
-}
-
-// commas puts thousands separators into a formatted number.
-func commas(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := b.String()
-	if frac != "" {
-		out += "." + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
-
-// withRange formats a median with its spread over the rounds.
-func withRange(s stat, format func(float64) string) string {
-	if s.N == 0 {
-		return "—"
-	}
-	if s.N == 1 {
-		return format(s.Med)
-	}
-	return fmt.Sprintf("%s ±%.0f %%", format(s.Med), s.spread())
-}
-
-func markdown(rep *report, imgRef string, withCharts bool) string {
+// Markdown is the report in markdown, showing the charts in imgRef if
+// withCharts.
+func (rep *report) Markdown(imgRef string, withCharts bool) string {
 	m := rep.Meta
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	p("# Echo benchmark: weft netpoll against net and gnet\n\n")
-	p("<!-- Written by bench/echo/harness: rerun the command below instead of editing. -->\n\n")
-	p("Reproduce with:\n\n```sh\n%s\n```\n\n", orDefault(m.Command, "scripts/bench_echo.sh"))
-	quick := ""
-	if m.Quick {
-		quick = " **Quick (smoke) run: too short to judge by.**"
-	}
-	p("- Date: %s; the run took %s.%s\n", m.Date, m.Elapsed, quick)
+	b.WriteString(harness.Heading{
+		Title:   "Echo benchmark: weft netpoll against net and gnet",
+		Writer:  "bench/echo/harness",
+		Command: cmp.Or(m.Command, "scripts/bench_echo.sh"),
+		Date:    m.Date, Elapsed: m.Elapsed, Quick: m.Quick,
+	}.String())
 	p("- Machine: %s, %d CPUs (nproc), %s, %s RAM. Other processes may share it: "+
 		"the load average was %.2f at the start and %.2f at the end, and the tables show the CPU other processes used during each window. "+
 		"**The figures may be noisy**; read the ± (half the range over the rounds, as a percentage of the median) before a difference.\n",
 		m.Machine.CPUModel, m.Machine.NProc, m.Machine.Kernel, m.Machine.MemTotal, m.LoadStart, m.LoadEnd)
-	p("- Go %s; gnet %s; weft %s.\n", strings.TrimPrefix(m.GoVersion, "go"), orDefault(m.GnetVersion, "?"), orDefault(m.WeftRev, "(working tree)"))
+	p("- Go %s; gnet %s; weft %s.\n", strings.TrimPrefix(m.GoVersion, "go"), cmp.Or(m.GnetVersion, "?"), cmp.Or(m.WeftRev, "(working tree)"))
 	p("- %d round(s); each rr and stream run loads the server for a %s warm-up, then measures a %s window. Medians over the rounds.\n\n", m.Rounds, m.Warmup, m.Dur)
 
 	p("## Setup\n\n")
@@ -333,7 +181,7 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 	p("| weft-callback | `netpoll.Serve` on `loop.NewGroup(GOMAXPROCS)` (%d loops), a Handler whose OnData writes the bytes back (queued bytes wait for OnDrain); no goroutine or fiber per connection |\n", m.Machine.NProc)
 	p("| weft-fiber | one `fiber.Run` (one loop) per core, each `netpoll.Listen` with `WithReusePort` (%d loops), a fiber per connection reading and writing back through a 16 KiB buffer |\n", m.Machine.NProc)
 	p("| net | `net.Listen`, a goroutine per connection reading and writing back through a 16 KiB buffer (the same loop as weft-fiber's; io.Copy's loop without its 32 KiB buffer and splice path) |\n")
-	p("| gnet | gnet %s, `WithMulticore(true)` (%d event loops and an acceptor), OnTraffic writes back `c.Next(-1)` |\n\n", orDefault(m.GnetVersion, ""), m.Machine.NProc)
+	p("| gnet | gnet %s, `WithMulticore(true)` (%d event loops and an acceptor), OnTraffic writes back `c.Next(-1)` |\n\n", m.GnetVersion, m.Machine.NProc)
 	p("Scenarios:\n\n")
 	for _, sc := range m.Scenarios {
 		switch sc.Kind {
@@ -342,7 +190,7 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 		case "stream":
 			p("- **%s**: %s connections, each writing %d-byte chunks of a known pattern while reading the echo back concurrently (checked); MB/s echoed (10⁶ bytes read back per second), server CPU seconds per GB echoed.\n", sc.Name, f0(float64(sc.Conns)), sc.Size)
 		case "idle":
-			p("- **%s**: server RSS (VmRSS of `/proc/<pid>/status`; the Go heap is not visible from outside) before any connection, after %s connections are open, and after one %d-byte echo on each, the connections then idle; bytes per connection = ΔRSS / %s. Each reading waits %s first.\n", sc.Name, f0(float64(sc.Conns)), sc.Size, f0(float64(sc.Conns)), orDefault(m.Settle, "1s"))
+			p("- **%s**: server RSS (VmRSS of `/proc/<pid>/status`; the Go heap is not visible from outside) before any connection, after %s connections are open, and after one %d-byte echo on each, the connections then idle; bytes per connection = ΔRSS / %s. Each reading waits %s first.\n", sc.Name, f0(float64(sc.Conns)), sc.Size, f0(float64(sc.Conns)), cmp.Or(m.Settle, "1s"))
 		}
 	}
 	p("\n")
@@ -370,9 +218,9 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 	for _, sr := range rep.Scenarios {
 		net, gn := "net", "gnet"
 		ratio := func(impl, key string, other string) string {
-			return fx(sr.med(impl, key) / sr.med(other, key))
+			return fx(sr.Med(impl, key) / sr.Med(other, key))
 		}
-		runs := func(st *implStats) string { return fmt.Sprintf("%d/%d", st.OK, st.Total) }
+		runs := func(st *harness.ImplStats) string { return fmt.Sprintf("%d/%d", st.OK, st.Total) }
 		switch sr.Sc.Kind {
 		case "rr":
 			p("### %s: request/response, %d bytes, %s connections\n\n", sr.Sc.Name, sr.Sc.Size, f0(float64(sr.Sc.Conns)))
@@ -380,9 +228,9 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 			p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 			for _, st := range sr.Impls {
 				p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s + %s | %s | %s | %s |\n", st.Impl,
-					withRange(st.M["rps"], f0), ratio(st.Impl, "rps", net), ratio(st.Impl, "rps", gn),
+					harness.WithRange(st.M["rps"], f0), ratio(st.Impl, "rps", net), ratio(st.Impl, "rps", gn),
 					f0(st.M["p50"].Med), f0(st.M["p99"].Med),
-					withRange(st.M["cpu"], f2), ratio(st.Impl, "cpu", net), ratio(st.Impl, "cpu", gn),
+					harness.WithRange(st.M["cpu"], f2), ratio(st.Impl, "cpu", net), ratio(st.Impl, "cpu", gn),
 					f2(st.M["user"].Med), f2(st.M["rdreq"].Med), f2(st.M["wrreq"].Med),
 					f2(st.M["cores"].Med), f2(st.M["others"].Med), runs(st))
 			}
@@ -392,8 +240,8 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 			p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 			for _, st := range sr.Impls {
 				p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", st.Impl,
-					withRange(st.M["mbps"], f0), ratio(st.Impl, "mbps", net), ratio(st.Impl, "mbps", gn),
-					withRange(st.M["cpugb"], f2), ratio(st.Impl, "cpugb", net), ratio(st.Impl, "cpugb", gn),
+					harness.WithRange(st.M["mbps"], f0), ratio(st.Impl, "mbps", net), ratio(st.Impl, "mbps", gn),
+					harness.WithRange(st.M["cpugb"], f2), ratio(st.Impl, "cpugb", net), ratio(st.Impl, "cpugb", gn),
 					f2(st.M["cores"].Med), f2(st.M["others"].Med), runs(st))
 			}
 		case "idle":
@@ -402,7 +250,7 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 			p("|---|---:|---:|---:|---:|---:|---:|---:|\n")
 			for _, st := range sr.Impls {
 				p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", st.Impl,
-					f1(st.M["rss0"].Med), f1(st.M["rsse"].Med), withRange(st.M["open"], f0), withRange(st.M["echo"], f0),
+					f1(st.M["rss0"].Med), f1(st.M["rsse"].Med), harness.WithRange(st.M["open"], f0), harness.WithRange(st.M["echo"], f0),
 					ratio(st.Impl, "echo", net), ratio(st.Impl, "echo", gn), runs(st))
 			}
 		}
@@ -410,25 +258,10 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 	}
 
 	if withCharts {
-		p("## Charts\n\n")
-		p("Made by the harness with gonum.org/v1/plot from the medians above.\n\n")
-		for _, c := range chartFiles(rep) {
-			p("![%s](%s/%s)\n\n", c.title, imgRef, c.file)
-		}
+		b.WriteString(harness.ChartsSection(rep.chartFiles(), imgRef))
 	}
-
-	var probs []string
-	for _, r := range rep.Runs {
-		for _, pr := range r.Problems {
-			probs = append(probs, fmt.Sprintf("- round %d, %s, %s: %s%s", r.Round, r.Scenario, r.Impl, pr, map[bool]string{true: " (run failed, not counted)", false: ""}[r.Failed]))
-		}
-	}
-	p("## Problems\n\n")
-	if len(probs) == 0 {
-		p("None: every run completed, every echo matched, no server reported a connection error, and every server exited on SIGTERM.\n\n")
-	} else {
-		p("%s\n\n", strings.Join(probs, "\n"))
-	}
+	b.WriteString(harness.ProblemsSection(rep.Runs,
+		"None: every run completed, every echo matched, no server reported a connection error, and every server exited on SIGTERM."))
 
 	p("## Every run\n\n<details><summary>%d runs</summary>\n\n", len(rep.Runs))
 	p("| round | scenario | server | started (UTC) | requests/s or MB/s | p50 / p99 µs | server CPU µs/req or s/GB | server CPU s (user) | client CPU s | others' CPU s | window s | dial s | RSS before / open / idle MiB | B/conn open / echo | ok |\n")
@@ -450,7 +283,7 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 			ok = "**failed**"
 		}
 		p("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Round, r.Scenario, r.Impl,
-			strings.TrimSuffix(strings.Replace(r.Start, "T", " ", 1), "Z"), rate, lat, cpu,
+			harness.Started(r.Start), rate, lat, cpu,
 			cpuS(r), nz(r.ClientCPUS), nz(r.OtherCPUS), nz(r.WindowS), f2(r.DialS), rss, per, ok)
 	}
 	p("\n</details>\n")
@@ -475,7 +308,7 @@ func cpuS(r Run) string {
 // rrRange is the range, over servers and rr scenarios, of the figure
 // fig gives, skipping those for which it reports false; ok is false if
 // it skipped all.
-func rrRange(rep *report, fig func(*implStats) (float64, bool)) (lo, hi float64, ok bool) {
+func rrRange(rep *report, fig func(*harness.ImplStats) (float64, bool)) (lo, hi float64, ok bool) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, sr := range rep.Scenarios {
 		if sr.Sc.Kind != "rr" {
@@ -493,16 +326,16 @@ func rrRange(rep *report, fig func(*implStats) (float64, bool)) (lo, hi float64,
 // cpuSpread is the range, over servers and rr scenarios, of the spread
 // of the server CPU per request over the rounds.
 func cpuSpread(rep *report) (lo, hi float64, ok bool) {
-	return rrRange(rep, func(st *implStats) (float64, bool) {
+	return rrRange(rep, func(st *harness.ImplStats) (float64, bool) {
 		c := st.M["cpu"]
-		return c.spread(), c.N > 1
+		return c.Spread(), c.N > 1
 	})
 }
 
 // kernelShare is the range, over servers and rr scenarios, of the
 // kernel's share of the server's CPU per request (medians), in per cent.
 func kernelShare(rep *report) (lo, hi float64, ok bool) {
-	return rrRange(rep, func(st *implStats) (float64, bool) {
+	return rrRange(rep, func(st *harness.ImplStats) (float64, bool) {
 		cpu, user := st.M["cpu"].Med, st.M["user"].Med
 		if math.IsNaN(cpu) || math.IsNaN(user) || cpu <= 0 {
 			return 0, false
@@ -511,15 +344,8 @@ func kernelShare(rep *report) (lo, hi float64, ok bool) {
 	})
 }
 
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
 // summary is the results in short, for the terminal.
-func summary(rep *report) string {
+func (rep *report) Summary() string {
 	var b strings.Builder
 	for _, sr := range rep.Scenarios {
 		fmt.Fprintf(&b, "%s:\n", sr.Sc.Name)

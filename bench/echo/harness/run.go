@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/weftio/weft/bench/internal/harness"
 )
 
 // scenario is one kind of load.
@@ -34,11 +36,10 @@ type Run struct {
 	Impl     string `json:"impl"`
 	Start    string `json:"start"`
 
-	// Failed means the figures are not to be used; Problems says why,
-	// and also holds warnings (a server that reported connection
-	// errors, that was slow to exit) that do not fail the run.
-	Failed   bool     `json:"failed"`
-	Problems []string `json:"problems,omitempty"`
+	// Problems holds, beside why the run failed, warnings that do not
+	// fail it: a server that reported connection errors, that was slow
+	// to exit.
+	harness.Status
 
 	DialS float64 `json:"dial_s"`
 
@@ -75,11 +76,9 @@ type Run struct {
 	ServerExitLine string  `json:"server_exit,omitempty"`
 }
 
-func (r *Run) problem(failed bool, format string, a ...any) {
-	if failed {
-		r.Failed = true
-	}
-	r.Problems = append(r.Problems, fmt.Sprintf(format, a...))
+// Key says which run r is.
+func (r Run) Key() harness.Key {
+	return harness.Key{Scenario: r.Scenario, Impl: r.Impl, Round: r.Round}
 }
 
 // proc is a child process whose output is read line by line.
@@ -196,13 +195,14 @@ func takeSample(server, client int) (sample, error) {
 	return s, errors.Join(err1, err2, err3, err4)
 }
 
-// runOne starts a server of impl, runs the client of sc against it, and
-// measures.
-func runOne(cfg config, round int, sc scenario, impl string) (r Run) {
-	r = Run{Round: round, Scenario: sc.Name, Kind: sc.Kind, Conns: sc.Conns, Impl: impl, Start: time.Now().UTC().Format(time.RFC3339)}
+// run starts a server of the turn's implementation, runs the client of
+// its scenario against it, and measures.
+func (cfg config) run(t harness.Turn[scenario]) (r Run) {
+	sc, impl := t.Scenario, t.Impl
+	r = Run{Round: t.Round, Scenario: sc.Name, Kind: sc.Kind, Conns: sc.Conns, Impl: impl, Start: time.Now().UTC().Format(time.RFC3339)}
 	srv, err := start(cfg.bin+"/server", "-impl", impl, "-addr", "127.0.0.1:0")
 	if err != nil {
-		r.problem(true, "start server: %v", err)
+		r.Fail("start server: %v", err)
 		return r
 	}
 	var (
@@ -227,9 +227,9 @@ func runOne(cfg config, round int, sc scenario, impl string) (r Run) {
 		}
 		r.ServerExitLine = exitLine
 		if !clean {
-			r.problem(true, "server did not exit within 20 s of SIGTERM (killed); stderr: %q", srv.stderr.String())
+			r.Fail("server did not exit within 20 s of SIGTERM (killed); stderr: %q", srv.stderr.String())
 		} else if srv.err != nil {
-			r.problem(true, "server exited with %v; stderr: %q", srv.err, srv.stderr.String())
+			r.Fail("server exited with %v; stderr: %q", srv.err, srv.stderr.String())
 		}
 		var ex struct {
 			ConnErrors int64   `json:"conn_errors"`
@@ -240,22 +240,22 @@ func runOne(cfg config, round int, sc scenario, impl string) (r Run) {
 		}
 		if exitLine == "" {
 			if clean {
-				r.problem(false, "server printed no exit line")
+				r.Warn("server printed no exit line")
 			}
 			return
 		}
 		if err := json.Unmarshal([]byte(exitLine), &ex); err != nil {
-			r.problem(false, "server exit line %q: %v", exitLine, err)
+			r.Warn("server exit line %q: %v", exitLine, err)
 			return
 		}
 		if ex.ConnErrors > 0 {
-			r.problem(false, "server reported %d connection errors, the first: %s", ex.ConnErrors, ex.FirstError)
+			r.Warn("server reported %d connection errors, the first: %s", ex.ConnErrors, ex.FirstError)
 		}
 		if ex.StopError != "" {
-			r.problem(true, "server stop error: %s", ex.StopError)
+			r.Fail("server stop error: %s", ex.StopError)
 		}
 		if ex.StopS > 5 {
-			r.problem(false, "server took %.1f s to stop", ex.StopS)
+			r.Warn("server took %.1f s to stop", ex.StopS)
 		}
 	}()
 
@@ -267,14 +267,14 @@ func runOne(cfg config, round int, sc scenario, impl string) (r Run) {
 		case line, ok := <-srv.lines:
 			if !ok {
 				<-srv.done
-				r.problem(true, "server exited before listening: %v; stderr: %q", srv.err, srv.stderr.String())
+				r.Fail("server exited before listening: %v; stderr: %q", srv.err, srv.stderr.String())
 				return r
 			}
 			if a, found := strings.CutPrefix(line, "listening on "); found {
 				addr = strings.TrimSpace(a)
 			}
 		case <-timeout:
-			r.problem(true, "server printed no \"listening on\" within 15 s")
+			r.Fail("server printed no \"listening on\" within 15 s")
 			return r
 		}
 	}
@@ -291,7 +291,7 @@ func runOne(cfg config, round int, sc scenario, impl string) (r Run) {
 		clientTimeout = 180 * time.Second
 		time.Sleep(cfg.settle)
 		if r.RSSBefore, err = procRSS(srv.pid()); err != nil {
-			r.problem(true, "server RSS: %v", err)
+			r.Fail("server RSS: %v", err)
 			return r
 		}
 	} else {
@@ -299,12 +299,12 @@ func runOne(cfg config, round int, sc scenario, impl string) (r Run) {
 	}
 	cl, err := start(cfg.bin+"/client", args...)
 	if err != nil {
-		r.problem(true, "start client: %v", err)
+		r.Fail("start client: %v", err)
 		return r
 	}
 	defer func() {
 		if !cl.stop(30 * time.Second) {
-			r.problem(true, "client did not exit within 30 s of SIGTERM")
+			r.Fail("client did not exit within 30 s of SIGTERM")
 		}
 	}()
 
@@ -325,7 +325,7 @@ loop:
 			}
 			var ev map[string]any
 			if err := json.Unmarshal([]byte(line), &ev); err != nil {
-				r.problem(false, "client printed %q", line)
+				r.Warn("client printed %q", line)
 				continue
 			}
 			switch ev["event"] {
@@ -334,36 +334,36 @@ loop:
 				if sc.Kind == "idle" {
 					time.Sleep(cfg.settle)
 					if r.RSSOpen, err = procRSS(srv.pid()); err != nil {
-						r.problem(true, "server RSS: %v", err)
+						r.Fail("server RSS: %v", err)
 					}
 					fmt.Fprintln(cl.stdin)
 				}
 			case "start":
 				if s0, err = takeSample(srv.pid(), cl.pid()); err != nil {
-					r.problem(true, "CPU sample: %v", err)
+					r.Fail("CPU sample: %v", err)
 				}
 			case "end":
 				if s1, err = takeSample(srv.pid(), cl.pid()); err != nil {
-					r.problem(true, "CPU sample: %v", err)
+					r.Fail("CPU sample: %v", err)
 				}
 			case "ready":
 				if n := num(ev["errors"]); n > 0 {
-					r.problem(true, "client: %v echo errors, the first: %v", n, ev["first_error"])
+					r.Fail("client: %v echo errors, the first: %v", n, ev["first_error"])
 				}
 				time.Sleep(cfg.settle)
 				if r.RSSEcho, err = procRSS(srv.pid()); err != nil {
-					r.problem(true, "server RSS: %v", err)
+					r.Fail("server RSS: %v", err)
 				}
 				cl.signal(syscall.SIGTERM)
 			case "result":
 				result = ev
 			}
 		case <-srv.done:
-			r.problem(true, "server exited during the run: %v; stderr: %q", srv.err, srv.stderr.String())
+			r.Fail("server exited during the run: %v; stderr: %q", srv.err, srv.stderr.String())
 			cl.stop(5 * time.Second)
 			break loop
 		case <-deadline:
-			r.problem(true, "client did not finish within %v (server hung?); client stderr: %q", clientTimeout, cl.stderr.String())
+			r.Fail("client did not finish within %v (server hung?); client stderr: %q", clientTimeout, cl.stderr.String())
 			cl.stop(5 * time.Second)
 			break loop
 		}
@@ -374,18 +374,18 @@ loop:
 	}()
 	<-cl.done
 	if result == nil {
-		r.problem(true, "client printed no result (%v); stderr: %q", cl.err, cl.stderr.String())
+		r.Fail("client printed no result (%v); stderr: %q", cl.err, cl.stderr.String())
 		return r
 	}
 	if n := num(result["errors"]); n > 0 {
-		r.problem(true, "client: %v errors, the first: %v", n, result["first_error"])
+		r.Fail("client: %v errors, the first: %v", n, result["first_error"])
 	} else if cl.err != nil {
-		r.problem(true, "client exited with %v; stderr: %q", cl.err, cl.stderr.String())
+		r.Fail("client exited with %v; stderr: %q", cl.err, cl.stderr.String())
 	}
 	switch sc.Kind {
 	case "rr", "stream":
 		if s0.t.IsZero() || s1.t.IsZero() {
-			r.problem(true, "no CPU samples")
+			r.Fail("no CPU samples")
 			return r
 		}
 		r.WindowS = num(result["window_s"])
@@ -421,7 +421,7 @@ loop:
 			r.BytesPerConnO = float64(r.RSSOpen-r.RSSBefore) / float64(sc.Conns)
 			r.BytesPerConnE = float64(r.RSSEcho-r.RSSBefore) / float64(sc.Conns)
 		} else if !r.Failed {
-			r.problem(true, "missing RSS readings")
+			r.Fail("missing RSS readings")
 		}
 	}
 	return r

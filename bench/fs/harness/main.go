@@ -27,15 +27,15 @@ package main
 
 import (
 	"debug/buildinfo"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/weftio/weft/bench/internal/harness"
 )
 
 // results is everything a run of the harness found: what the report is
@@ -46,24 +46,24 @@ type results struct {
 }
 
 type meta struct {
-	Date       string     `json:"date"`
-	Command    string     `json:"command"`
-	Machine    machine    `json:"machine"`
-	Disk       disk       `json:"disk"`
-	GoVersion  string     `json:"go_version"`
-	FioVersion string     `json:"fio_version"`
-	WeftRev    string     `json:"weft_rev"`
-	File       string     `json:"file"`
-	FileSize   int64      `json:"file_size"`
-	Rounds     int        `json:"rounds"`
-	Dur        string     `json:"dur"`
-	Quick      bool       `json:"quick"`
-	Settle     string     `json:"settle"`
-	Impls      []string   `json:"impls"`
-	Scenarios  []scenario `json:"scenarios"`
-	LoadStart  float64    `json:"load_start"`
-	LoadEnd    float64    `json:"load_end"`
-	Elapsed    string     `json:"elapsed"`
+	Date       string          `json:"date"`
+	Command    string          `json:"command"`
+	Machine    harness.Machine `json:"machine"`
+	Disk       disk            `json:"disk"`
+	GoVersion  string          `json:"go_version"`
+	FioVersion string          `json:"fio_version"`
+	WeftRev    string          `json:"weft_rev"`
+	File       string          `json:"file"`
+	FileSize   int64           `json:"file_size"`
+	Rounds     int             `json:"rounds"`
+	Dur        string          `json:"dur"`
+	Quick      bool            `json:"quick"`
+	Settle     string          `json:"settle"`
+	Impls      []string        `json:"impls"`
+	Scenarios  []scenario      `json:"scenarios"`
+	LoadStart  float64         `json:"load_start"`
+	LoadEnd    float64         `json:"load_end"`
+	Elapsed    string          `json:"elapsed"`
 }
 
 // scenario is one mode at one depth, and who runs it.
@@ -86,11 +86,7 @@ func main() {
 	only := flag.String("only", "", "run only the scenarios whose names contain this")
 	fio := flag.String("fio", "fio", "the fio binary")
 	settle := flag.Duration("settle", 0, "fsbench -settle: wait between setting up the page cache and each window")
-	md := flag.String("md", "docs/fs-bench.md", "the markdown report to write (empty: none)")
-	img := flag.String("img", "docs/img", "directory for the charts (empty: none)")
-	imgRef := flag.String("img-ref", "img", "the charts' directory as the markdown refers to it")
-	raw := flag.String("raw", "", "write every run's figures here as JSON")
-	from := flag.String("from", "", "write the report from this JSON (a -raw of an earlier run) instead of running")
+	files := harness.FileFlags("docs/fs-bench.md")
 	command := flag.String("cmd", "", "the command that reproduces this run, for the report")
 	rev := flag.String("rev", "", "the weft revision, for the report")
 	verbose := flag.Bool("v", false, "print fsbench's stderr")
@@ -99,12 +95,8 @@ func main() {
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	var res results
-	if *from != "" {
-		b, err := os.ReadFile(*from)
-		if err == nil {
-			err = json.Unmarshal(b, &res)
-		}
-		if err != nil {
+	if files.From != "" {
+		if err := files.Load(&res); err != nil {
 			fatal("%v", err)
 		}
 	} else {
@@ -135,13 +127,7 @@ func main() {
 		}
 		scs := matrix(impls, depths, *warmFio)
 		if *only != "" {
-			var keep []scenario
-			for _, s := range scs {
-				if strings.Contains(s.Name, *only) {
-					keep = append(keep, s)
-				}
-			}
-			scs = keep
+			scs = slices.DeleteFunc(scs, func(s scenario) bool { return !strings.Contains(s.Name, *only) })
 		}
 		fi, err := os.Stat(*file)
 		if err != nil {
@@ -157,7 +143,7 @@ func main() {
 		res.Meta = meta{
 			Date:      time.Now().UTC().Format("2006-01-02 15:04 UTC"),
 			Command:   *command,
-			Machine:   describeMachine(runtime.NumCPU()),
+			Machine:   harness.DescribeMachine(),
 			Disk:      d,
 			WeftRev:   *rev,
 			File:      *file,
@@ -168,7 +154,7 @@ func main() {
 			Settle:    settle.String(),
 			Impls:     impls,
 			Scenarios: scs,
-			LoadStart: loadAvg(),
+			LoadStart: harness.LoadAvg(),
 		}
 		if bi, err := buildinfo.ReadFile(*bin); err == nil {
 			res.Meta.GoVersion = bi.GoVersion
@@ -184,59 +170,22 @@ func main() {
 		}
 		cfg := config{bin: *bin, file: *file, dur: *dur, fio: *fio, settle: *settle, verbose: *verbose}
 		t0 := time.Now()
-		total := 0
-		for _, sc := range scs {
-			total += *rounds * len(sc.Impls)
-		}
-		k := 0
-		for round := 1; round <= *rounds; round++ {
-			for _, sc := range scs {
-				for _, impl := range rotate(sc.Impls, round-1) {
-					k++
-					fmt.Fprintf(os.Stderr, "[%3d/%d %6s] round %d %-18s %-10s ", k, total, time.Since(t0).Round(time.Second), round, sc.Name, impl)
-					r := runOne(cfg, round, sc, impl)
-					fmt.Fprintln(os.Stderr, brief(r))
-					for _, p := range r.Problems {
-						fmt.Fprintf(os.Stderr, "      ! %s\n", p)
-					}
-					res.Runs = append(res.Runs, r)
-				}
-			}
-		}
-		res.Meta.LoadEnd = loadAvg()
+		turns := harness.Schedule(*rounds, scs, func(sc scenario) []string { return sc.Impls })
+		res.Runs = harness.RunAll(turns, cfg.run, label, brief)
+		res.Meta.LoadEnd = harness.LoadAvg()
 		res.Meta.Elapsed = time.Since(t0).Round(time.Second).String()
 		for _, r := range res.Runs {
 			if r.FioVer != "" && res.Meta.FioVersion == "" {
 				res.Meta.FioVersion = r.FioVer
 			}
 		}
-		if *raw != "" {
-			b, _ := json.MarshalIndent(res, "", "  ")
-			if err := os.WriteFile(*raw, b, 0o644); err != nil {
-				fatal("%v", err)
-			}
-		}
-	}
-
-	rep := analyse(res)
-	if *img != "" {
-		if err := os.MkdirAll(*img, 0o755); err != nil {
+		if err := files.Save(res); err != nil {
 			fatal("%v", err)
 		}
-		if err := charts(rep, *img); err != nil {
-			fatal("charts: %v", err)
-		}
 	}
-	text := markdown(rep, *imgRef, *img != "")
-	if *md != "" {
-		if err := os.WriteFile(*md, []byte(text), 0o644); err != nil {
-			fatal("%v", err)
-		}
-		fmt.Fprintf(os.Stderr, "wrote %s\n", *md)
-	} else {
-		fmt.Print(text)
+	if err := files.Write(analyse(res)); err != nil {
+		fatal("%v", err)
 	}
-	fmt.Fprint(os.Stderr, summary(rep))
 }
 
 // allImpls are the implementations fsbench knows, in the report's order.
@@ -261,6 +210,11 @@ func matrix(impls []string, depths []int, warmFio bool) []scenario {
 	return scs
 }
 
+// label names a run in the progress output.
+func label(t harness.Turn[scenario]) string {
+	return fmt.Sprintf("%-18s %-10s", t.Scenario.Name, t.Impl)
+}
+
 // brief is one line about a run, for the progress output.
 func brief(r Run) string {
 	if r.Failed {
@@ -268,15 +222,6 @@ func brief(r Run) string {
 	}
 	return fmt.Sprintf("%9.0f IOPS %8.1f MB/s  p50 %8.1f µs  p99 %8.1f µs  %6.2f CPU µs/read  cached %3.0f%% → %3.0f%%",
 		r.IOPS, r.MBps, r.P50us, r.P99us, r.CPUusOp, r.Cached0, r.Cached1)
-}
-
-// rotate returns s turned left by k.
-func rotate(s []string, k int) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	k %= len(s)
-	return append(append([]string{}, s[k:]...), s[:k]...)
 }
 
 func fatal(format string, a ...any) {

@@ -3,79 +3,32 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/weftio/weft/bench/internal/harness"
 )
 
-// stat is one metric of one implementation in one scenario, over the
-// rounds whose runs did not fail.
-type stat struct {
-	Med, Min, Max float64
-	N             int
+// metrics are the figures a run yields.
+var metrics = harness.Metrics[Run]{
+	"iops":   func(r Run) float64 { return r.IOPS },
+	"mbps":   func(r Run) float64 { return r.MBps },
+	"p50":    func(r Run) float64 { return r.P50us },
+	"p99":    func(r Run) float64 { return r.P99us },
+	"cpu":    func(r Run) float64 { return r.CPUusOp }, // CPU µs per read
+	"cached": func(r Run) float64 { return r.Cached1 }, // % of the file cached after the run
 }
 
-func newStat(v []float64) stat {
-	if len(v) == 0 {
-		return stat{Med: math.NaN(), Min: math.NaN(), Max: math.NaN()}
-	}
-	return stat{Med: median(v), Min: slices.Min(v), Max: slices.Max(v), N: len(v)}
-}
-
-// spread is half the range over the median, in per cent.
-func (s stat) spread() float64 { return (s.Max - s.Min) / 2 / s.Med * 100 }
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-// metrics are the figures a run yields, under their keys in implStats.M.
-var metrics = []struct {
-	key string
-	get func(Run) float64
-}{
-	{"iops", func(r Run) float64 { return r.IOPS }},
-	{"mbps", func(r Run) float64 { return r.MBps }},
-	{"p50", func(r Run) float64 { return r.P50us }},
-	{"p99", func(r Run) float64 { return r.P99us }},
-	{"cpu", func(r Run) float64 { return r.CPUusOp }},    // CPU µs per read
-	{"cached", func(r Run) float64 { return r.Cached1 }}, // % of the file cached after the run
-}
-
-type implStats struct {
-	Impl      string
-	OK, Total int
-	M         map[string]stat
-}
-
+// scenarioReport is a scenario's figures.
 type scenarioReport struct {
-	Sc     scenario
-	Impls  []*implStats
-	ByImpl map[string]*implStats
-	// Runs[impl][round] is the run of impl in that round, if it did not
-	// fail.
-	Runs map[string]map[int]Run
+	Sc scenario
+	*harness.Table[Run]
 }
 
-func (s *scenarioReport) med(impl, key string) float64 {
-	if st, ok := s.ByImpl[impl]; ok {
-		if m, ok := st.M[key]; ok {
-			return m.Med
-		}
-	}
-	return math.NaN()
-}
-
+// report is the harness's results, analysed.
 type report struct {
 	Meta      meta
 	Runs      []Run
@@ -92,34 +45,12 @@ var modes = []struct{ name, title string }{
 	{"seq128k", "128 KiB sequential reads, buffered, cold page cache (one pass)"},
 }
 
+// analyse reduces the runs to a table per scenario and checks the
+// targets.
 func analyse(res results) *report {
 	rep := &report{Meta: res.Meta, Runs: res.Runs, ByName: map[string]*scenarioReport{}}
 	for _, sc := range res.Meta.Scenarios {
-		sr := &scenarioReport{Sc: sc, ByImpl: map[string]*implStats{}, Runs: map[string]map[int]Run{}}
-		for _, impl := range sc.Impls {
-			st := &implStats{Impl: impl, M: map[string]stat{}}
-			vals := map[string][]float64{}
-			sr.Runs[impl] = map[int]Run{}
-			for _, r := range res.Runs {
-				if r.Scenario != sc.Name || r.Impl != impl {
-					continue
-				}
-				st.Total++
-				if r.Failed {
-					continue
-				}
-				st.OK++
-				sr.Runs[impl][r.Round] = r
-				for _, m := range metrics {
-					vals[m.key] = append(vals[m.key], m.get(r))
-				}
-			}
-			for _, m := range metrics {
-				st.M[m.key] = newStat(vals[m.key])
-			}
-			sr.Impls = append(sr.Impls, st)
-			sr.ByImpl[impl] = st
-		}
+		sr := &scenarioReport{Sc: sc, Table: harness.NewTable(sc.Name, sc.Impls, res.Runs, metrics)}
 		rep.Scenarios = append(rep.Scenarios, sr)
 		rep.ByName[sc.Name] = sr
 	}
@@ -158,96 +89,22 @@ func targets(rep *report) []target {
 			ts = append(ts, t)
 			continue
 		}
-		a, b := sr.med(t.Impl, "iops"), sr.med(t.Base, "iops")
+		a, b := sr.Med(t.Impl, "iops"), sr.Med(t.Base, "iops")
 		t.Got = a / b
 		t.Figures = fmt.Sprintf("%s vs %s IOPS: %s", f0(a), f0(b), fx(t.Got))
-		switch {
-		case math.IsNaN(t.Got):
-			t.Met = "n/a"
-		case t.Got >= t.Ratio:
-			t.Met = "**yes**"
-		default:
-			t.Met = "**no**"
-		}
-		n, k := 0, 0
-		for round := 1; round <= rep.Meta.Rounds; round++ {
+		t.Met = harness.Verdict(t.Got >= t.Ratio, math.IsNaN(t.Got))
+		t.Rounds = harness.InRounds(rep.Meta.Rounds, func(round int) (bool, bool) {
 			x, ok1 := sr.Runs[t.Impl][round]
 			y, ok2 := sr.Runs[t.Base][round]
-			if ok1 && ok2 {
-				n++
-				if x.IOPS >= t.Ratio*y.IOPS {
-					k++
-				}
-			}
-		}
-		t.Rounds = fmt.Sprintf("%d of %d", k, n)
+			return x.IOPS >= t.Ratio*y.IOPS, ok1 && ok2
+		})
 		ts = append(ts, t)
 	}
 	return ts
 }
 
-// Number formats.
-func f0(v float64) string {
-	if math.IsNaN(v) {
-		return "—"
-	}
-	return commas(fmt.Sprintf("%.0f", v))
-}
-
-func f1(v float64) string {
-	if math.IsNaN(v) {
-		return "—"
-	}
-	return commas(fmt.Sprintf("%.1f", v))
-}
-
-func f2(v float64) string {
-	if math.IsNaN(v) {
-		return "—"
-	}
-	return commas(fmt.Sprintf("%.2f", v))
-}
-
-// fx formats a ratio.
-func fx(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "—"
-	}
-	return fmt.Sprintf("%.2f×", v)
-}
-
-// commas puts thousands separators into a formatted number.
-func commas(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := b.String()
-	if frac != "" {
-		out += "." + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
-
-// withRange formats a median with its spread over the rounds.
-func withRange(s stat, format func(float64) string) string {
-	if s.N == 0 {
-		return "—"
-	}
-	if s.N == 1 {
-		return format(s.Med)
-	}
-	return fmt.Sprintf("%s ±%.0f %%", format(s.Med), s.spread())
-}
+// The report's number formats, named short for the tables.
+var f0, f1, f2, fx = harness.F0, harness.F1, harness.F2, harness.Fx
 
 // lat formats a latency in µs: one decimal below 100.
 func lat(v float64) string {
@@ -257,25 +114,18 @@ func lat(v float64) string {
 	return f0(v)
 }
 
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
-func markdown(rep *report, imgRef string, withCharts bool) string {
+// Markdown is the report in markdown, showing the charts in imgRef if
+// withCharts.
+func (rep *report) Markdown(imgRef string, withCharts bool) string {
 	m := rep.Meta
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	p("# File I/O benchmark: weft fs against os.File and fio\n\n")
-	p("<!-- Written by bench/fs/harness: rerun the command below instead of editing. -->\n\n")
-	p("Reproduce with:\n\n```sh\n%s\n```\n\n", orDefault(m.Command, "scripts/bench_fs.sh"))
-	quick := ""
-	if m.Quick {
-		quick = " **Quick (smoke) run: too short to judge by.**"
-	}
-	p("- Date: %s; the run took %s.%s\n", m.Date, m.Elapsed, quick)
+	b.WriteString(harness.Heading{
+		Title:   "File I/O benchmark: weft fs against os.File and fio",
+		Writer:  "bench/fs/harness",
+		Command: cmp.Or(m.Command, "scripts/bench_fs.sh"),
+		Date:    m.Date, Elapsed: m.Elapsed, Quick: m.Quick,
+	}.String())
 	p("- Machine: %s, %d CPUs (nproc), %s, %s RAM. Other processes may share it: the load average was %.2f at the start and %.2f at the end. "+
 		"**The figures may be noisy**; read the ± (half the range over the rounds, as a percentage of the median) before a difference.\n",
 		m.Machine.CPUModel, m.Machine.NProc, m.Machine.Kernel, m.Machine.MemTotal, m.LoadStart, m.LoadEnd)
@@ -289,8 +139,8 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 		rot = "rotational as the kernel reports it"
 	}
 	p("- Disk: the test file (%s, %s bytes of random data, fsynced) is on %s on %s%s, %s, I/O scheduler `%s`, read-ahead %s KiB.\n",
-		m.File, f0(float64(m.FileSize)), d.FSType, d.Device, model, rot, orDefault(d.Scheduler, "?"), orDefault(d.ReadAhead, "?"))
-	p("- Go %s; %s; weft %s.\n", strings.TrimPrefix(m.GoVersion, "go"), orDefault(m.FioVersion, "fio not run"), orDefault(m.WeftRev, "(working tree)"))
+		m.File, f0(float64(m.FileSize)), d.FSType, d.Device, model, rot, cmp.Or(d.Scheduler, "?"), cmp.Or(d.ReadAhead, "?"))
+	p("- Go %s; %s; weft %s.\n", strings.TrimPrefix(m.GoVersion, "go"), cmp.Or(m.FioVersion, "fio not run"), cmp.Or(m.WeftRev, "(working tree)"))
 	p("- %d round(s) of a %s window per run, every run a fresh process; medians over the rounds.\n\n", m.Rounds, m.Dur)
 
 	p("## Setup\n\n")
@@ -298,7 +148,7 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 	p("| weft-uring | one loop (`fiber.Run`) configured with `fs.Configure(loop, fs.WithBackend(fs.IOUring))`, and *depth* fibers on it, each calling `(*fs.File).ReadAt` in a loop on one `*fs.File`. One loop is the design point: weft runs one loop per core, and this is the work of one of them. |\n")
 	p("| weft-pool | the same with `fs.WithBackend(fs.Pool)`: each read is a blocking `pread` on weft's offload pool, which runs at most max(4, GOMAXPROCS) at once, so at most that many reads are in flight whatever the depth. |\n")
 	p("| os | *depth* goroutines each calling `(*os.File).ReadAt` in a loop on one shared `*os.File`; each read blocks its thread in `pread`. |\n")
-	p("| fio | %s as a child process: one job (as a thread of fio's process), `ioengine=io_uring` with fio's defaults (no SQ polling, fixed buffers or registered files), `iodepth=`*depth*, `norandommap`. |\n\n", orDefault(m.FioVersion, "fio"))
+	p("| fio | %s as a child process: one job (as a thread of fio's process), `ioengine=io_uring` with fio's defaults (no SQ polling, fixed buffers or registered files), `iodepth=`*depth*, `norandommap`. |\n\n", cmp.Or(m.FioVersion, "fio"))
 	p("Every run is one process (`bench/fs`, GOMAXPROCS = %d). Buffers are 4 KiB-aligned (`fs.AlignedBuffer`) for every implementation, and every read is checked: ", m.Machine.NProc)
 	p("each 4 KiB block of the file begins with its own index, so a read that returns another block's data fails the run. ")
 	p("Random offsets are 4 KiB-aligned and uniform over the whole file, drawn by a PCG per worker seeded with (seed, worker), so weft and os read the same offsets in the same order; fio draws its own.\n\n")
@@ -318,7 +168,7 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 			"The host takes reported pages back, and the guest's next use of each costs a host fault, so a run whose page-cache pages come from reported memory is slower, "+
 			"whichever implementation it is: measured by hand, seq128k fell from about 850-1,050 to 400-440 MB/s, with CPU per read up from about 30 to 140 µs, when run 3 s after the cache was dropped instead of at once. "+
 			"Runs start right after their cache is set up (settle %s), and the problems list names each run that overlapped reporting; "+
-			"for figures free of it, run on bare metal or with reporting off.\n\n", f0(mib), n, orDefault(m.Settle, "0s"))
+			"for figures free of it, run on bare metal or with reporting off.\n\n", f0(mib), n, cmp.Or(m.Settle, "0s"))
 	}
 
 	if len(rep.Targets) > 0 {
@@ -355,15 +205,15 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 					if st.Impl == base {
 						return ""
 					}
-					return fx(sr.med(st.Impl, key) / sr.med(base, key))
+					return fx(sr.Med(st.Impl, key) / sr.Med(base, key))
 				}
 				cached := "—"
 				if md.name != "rand4k-direct" && st.M["cached"].N > 0 {
 					cached = fmt.Sprintf("%.0f %%", st.M["cached"].Med)
 				}
-				iops, mbps := withRange(st.M["iops"], f0), f1(st.M["mbps"].Med)
+				iops, mbps := harness.WithRange(st.M["iops"], f0), f1(st.M["mbps"].Med)
 				if key == "mbps" {
-					iops, mbps = f0(st.M["iops"].Med), withRange(st.M["mbps"], f0)
+					iops, mbps = f0(st.M["iops"].Med), harness.WithRange(st.M["mbps"], f0)
 				}
 				p("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d |\n", st.Impl, sr.Sc.Depth,
 					iops, mbps, ratio("os"), ratio("fio"), lat(st.M["p50"].Med), lat(st.M["p99"].Med),
@@ -374,11 +224,7 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 	}
 
 	if withCharts {
-		p("## Charts\n\n")
-		p("Made by the harness with gonum.org/v1/plot from the medians above.\n\n")
-		for _, c := range chartFiles(rep) {
-			p("![%s](%s/%s)\n\n", c.title, imgRef, c.file)
-		}
+		b.WriteString(harness.ChartsSection(rep.chartFiles(), imgRef))
 	}
 
 	var cmds []string
@@ -391,18 +237,8 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 		p("## fio command lines\n\n```\n%s\n```\n\n", strings.Join(cmds, "\n"))
 	}
 
-	var probs []string
-	for _, r := range rep.Runs {
-		for _, pr := range r.Problems {
-			probs = append(probs, fmt.Sprintf("- round %d, %s, %s: %s%s", r.Round, r.Scenario, r.Impl, pr, map[bool]string{true: " (run failed, not counted)", false: ""}[r.Failed]))
-		}
-	}
-	p("## Problems\n\n")
-	if len(probs) == 0 {
-		p("None: every run completed, every read returned its block, and the page cache was as each mode asks before every run.\n\n")
-	} else {
-		p("%s\n\n", strings.Join(probs, "\n"))
-	}
+	b.WriteString(harness.ProblemsSection(rep.Runs,
+		"None: every run completed, every read returned its block, and the page cache was as each mode asks before every run."))
 
 	p("## Every run\n\n<details><summary>%d runs</summary>\n\n", len(rep.Runs))
 	p("| round | scenario | implementation | started (UTC) | who reads | IOPS | MB/s | p50 / p99 µs | CPU µs/read | loop turns / read | cached before → after | others' CPU s | MiB reported to host | window s | ok |\n")
@@ -420,7 +256,7 @@ func markdown(rep *report, imgRef string, withCharts bool) string {
 			reported = f0(r.Reported)
 		}
 		p("| %d | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %.0f %% → %.0f %% | %s | %s | %s | %s |\n", r.Round, r.Scenario, r.Impl,
-			strings.TrimSuffix(strings.Replace(r.Start, "T", " ", 1), "Z"), r.Threads,
+			harness.Started(r.Start), r.Threads,
 			f0(r.IOPS), f1(r.MBps), lat(r.P50us), lat(r.P99us), f2(r.CPUusOp), turns, r.Cached0, r.Cached1,
 			f2(r.OthersS), reported, f2(r.WindowS), ok)
 	}
@@ -441,7 +277,7 @@ func reportedTotal(rep *report) (mib float64, n int) {
 }
 
 // summary is the results in short, for the terminal.
-func summary(rep *report) string {
+func (rep *report) Summary() string {
 	var b strings.Builder
 	for _, sr := range rep.Scenarios {
 		fmt.Fprintf(&b, "%s:\n", sr.Sc.Name)

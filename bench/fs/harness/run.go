@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/weftio/weft/bench/internal/harness"
 )
 
 // Run is one run: one implementation, one scenario, one fsbench process.
@@ -24,10 +26,7 @@ type Run struct {
 	Impl     string `json:"impl"`
 	Start    string `json:"start"`
 
-	// Failed means the figures are not to be used; Problems says why,
-	// and also holds warnings that do not fail the run.
-	Failed   bool     `json:"failed"`
-	Problems []string `json:"problems,omitempty"`
+	harness.Status
 
 	Mode     string  `json:"mode"`
 	Depth    int     `json:"depth"`
@@ -61,11 +60,9 @@ type Run struct {
 	Hang     bool    `json:"hang,omitempty"`
 }
 
-func (r *Run) problem(failed bool, format string, a ...any) {
-	if failed {
-		r.Failed = true
-	}
-	r.Problems = append(r.Problems, fmt.Sprintf(format, a...))
+// Key says which run r is.
+func (r Run) Key() harness.Key {
+	return harness.Key{Scenario: r.Scenario, Impl: r.Impl, Round: r.Round}
 }
 
 // config is how runs are made.
@@ -78,8 +75,9 @@ type config struct {
 	verbose bool
 }
 
-// runOne runs fsbench once and checks what it reports.
-func runOne(cfg config, round int, sc scenario, impl string) (r Run) {
+// run runs fsbench once for the turn and checks what it reports.
+func (cfg config) run(t harness.Turn[scenario]) (r Run) {
+	round, sc, impl := t.Round, t.Scenario, t.Impl
 	r = Run{Round: round, Scenario: sc.Name, Impl: impl, Start: time.Now().UTC().Format(time.RFC3339)}
 	// fsbench gives up by itself 60 s after its window should have ended
 	// (a hang, with every goroutine's stack); warming the cache comes
@@ -102,57 +100,57 @@ func runOne(cfg config, round int, sc scenario, impl string) (r Run) {
 		}
 	}
 	if ctx.Err() != nil {
-		r.problem(true, "fsbench did not finish within %v (killed); stderr: %q", timeout, tail(stderr.String()))
+		r.Fail("fsbench did not finish within %v (killed); stderr: %q", timeout, tail(stderr.String()))
 		return r
 	}
 	if line == nil {
-		r.problem(true, "fsbench printed no result (%v); stderr: %q", err, tail(stderr.String()))
+		r.Fail("fsbench printed no result (%v); stderr: %q", err, tail(stderr.String()))
 		return r
 	}
 	if jerr := json.Unmarshal(line, &r); jerr != nil {
-		r.problem(true, "fsbench's result %q: %v", line, jerr)
+		r.Fail("fsbench's result %q: %v", line, jerr)
 		return r
 	}
 	r.Round, r.Scenario, r.Impl = round, sc.Name, impl // not fsbench's to change
 	switch {
 	case r.Hang:
-		r.problem(true, "fsbench hung: %s; stderr (goroutines): %q", r.FirstErr, tail(stderr.String()))
+		r.Fail("fsbench hung: %s; stderr (goroutines): %q", r.FirstErr, tail(stderr.String()))
 		return r
 	case r.Errors > 0 || r.Bad > 0:
-		r.problem(true, "%d failed and %d wrong reads, the first: %s", r.Errors, r.Bad, r.FirstErr)
+		r.Fail("%d failed and %d wrong reads, the first: %s", r.Errors, r.Bad, r.FirstErr)
 		return r
 	case err != nil:
-		r.problem(true, "fsbench exited with %v; stderr: %q", err, tail(stderr.String()))
+		r.Fail("fsbench exited with %v; stderr: %q", err, tail(stderr.String()))
 		return r
 	case r.Ops == 0:
-		r.problem(true, "no reads completed")
+		r.Fail("no reads completed")
 		return r
 	}
 	if want := wantBackend[impl]; want != "" && r.Backend != want {
-		r.problem(true, "the loop's back-end is %q, not %q", r.Backend, want)
+		r.Fail("the loop's back-end is %q, not %q", r.Backend, want)
 	}
 	switch sc.Mode {
 	case "rand4k-cold", "seq128k":
 		if r.Cached0 > 5 {
-			r.problem(true, "%.1f %% of the file was cached before the run, after fadvise(DONTNEED): not cold", r.Cached0)
+			r.Fail("%.1f %% of the file was cached before the run, after fadvise(DONTNEED): not cold", r.Cached0)
 		} else if r.Cached0 > 1 {
-			r.problem(false, "%.1f %% of the file was cached before the run, after fadvise(DONTNEED)", r.Cached0)
+			r.Warn("%.1f %% of the file was cached before the run, after fadvise(DONTNEED)", r.Cached0)
 		}
 	case "rand4k-warm":
 		if r.Cached0 < 99 {
-			r.problem(true, "only %.1f %% of the file was cached before the run: not warm (memory short?)", r.Cached0)
+			r.Fail("only %.1f %% of the file was cached before the run: not warm (memory short?)", r.Cached0)
 		} else if r.Cached1 < 99 {
-			r.problem(false, "%.1f %% of the file was cached after the run: pages left the cache during it", r.Cached1)
+			r.Warn("%.1f %% of the file was cached after the run: pages left the cache during it", r.Cached1)
 		}
 	}
 	if r.WindowS > 0 && r.OthersS/r.WindowS > 0.25 {
-		r.problem(false, "other processes used %.2f CPU s (%.0f %% of a core) during the run", r.OthersS, r.OthersS/r.WindowS*100)
+		r.Warn("other processes used %.2f CPU s (%.0f %% of a core) during the run", r.OthersS, r.OthersS/r.WindowS*100)
 	}
 	if r.Reported > 64 && sc.Mode != "rand4k-direct" {
-		r.problem(false, "the VM reported %.0f MiB of free memory to its host during the run: page-cache pages allocated from it cost a host fault each", r.Reported)
+		r.Warn("the VM reported %.0f MiB of free memory to its host during the run: page-cache pages allocated from it cost a host fault each", r.Reported)
 	}
 	if sc.Mode != "seq128k" && r.WindowS < 0.9*cfg.dur.Seconds() {
-		r.problem(false, "the window was %.2f s, not %v", r.WindowS, cfg.dur)
+		r.Warn("the window was %.2f s, not %v", r.WindowS, cfg.dur)
 	}
 	return r
 }
@@ -168,40 +166,6 @@ func tail(s string) string {
 		return "…" + s[len(s)-2000:]
 	}
 	return s
-}
-
-// machine describes the host for the report.
-type machine struct {
-	CPUModel string `json:"cpu_model"`
-	NProc    int    `json:"nproc"`
-	Kernel   string `json:"kernel"`
-	MemTotal string `json:"mem_total"`
-}
-
-func describeMachine(nproc int) machine {
-	m := machine{NProc: nproc, CPUModel: "unknown", Kernel: "unknown", MemTotal: "unknown"}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPUModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.Kernel = "Linux " + strings.TrimSpace(string(b))
-	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-				f := strings.Fields(rest)
-				if kb, err := strconv.ParseFloat(f[0], 64); err == nil {
-					m.MemTotal = fmt.Sprintf("%.0f GiB", kb/(1<<20))
-				}
-			}
-		}
-	}
-	return m
 }
 
 // disk describes what the test file is on.
@@ -265,21 +229,4 @@ func describeDisk(file string) (disk, error) {
 		d.Device = "unknown" // btrfs, overlayfs: no block device behind st_dev
 	}
 	return d, nil
-}
-
-// loadAvg returns the 1-minute load average, or -1.
-func loadAvg() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return -1
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return -1
-	}
-	v, err := strconv.ParseFloat(f[0], 64)
-	if err != nil {
-		return -1
-	}
-	return v
 }
