@@ -80,7 +80,7 @@ func dialOne(ctx context.Context, l *loop.Loop, spec sockSpec, o *options) (*Con
 	}
 	c.dialing, c.canWrite = true, false
 	for !c.canWrite {
-		if werr := fiber.Suspend(ctx, "Dial", func(w fiber.Waiter) { c.writers = append(c.writers, w) }); werr != nil {
+		if werr := fiber.Suspend(ctx, "Dial", func(w fiber.Waiter) { c.readers = append(c.readers, w) }); werr != nil {
 			c.release(true)
 			return nil, werr
 		}

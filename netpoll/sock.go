@@ -34,7 +34,7 @@ type sock struct {
 	head     int
 	pending  []*writeReq
 	addrs    *[2]net.Addr // local, remote; looked up on first use
-	lingerT  timer.Timer
+	x        *sockExtra   // made on first use
 	ls       *loopState
 	at       int32 // index in ls.socks
 	family   uint8
@@ -45,6 +45,22 @@ type sock struct {
 	gone     bool // the fd is closed
 	wrShut   bool // CloseWrite was called (or Close with a queue draining)
 	paused   bool // reading paused: out is over the high watermark
+}
+
+// sockExtra is what few sockets need, kept out of line so that an idle
+// connection does not pay for it: the linger timer of a close that waits
+// for its queue to drain, and a fiber-face connection's deadlines.
+type sockExtra struct {
+	lingerT  timer.Timer
+	rdl, wdl deadline
+}
+
+// extra returns s's extras, making them the first time.
+func (s *sock) extra() *sockExtra {
+	if s.x == nil {
+		s.x = new(sockExtra)
+	}
+	return s.x
 }
 
 // A writeReq is a write waiting for room in the queue: a fiber's (wake
@@ -342,7 +358,9 @@ func (s *sock) release(reset bool) {
 		return
 	}
 	s.gone = true
-	s.lingerT.Stop()
+	if s.x != nil {
+		s.x.lingerT.Stop()
+	}
 	s.ls.removeAt(s.at)
 	_ = s.l.Unregister(s.fd)
 	if reset {
@@ -360,7 +378,7 @@ func (s *sock) closeGracefully() {
 		return
 	}
 	s.wrShut = true
-	s.lingerT = s.l.AfterFunc(s.o.linger, func() { s.release(true) })
+	s.extra().lingerT = s.l.AfterFunc(s.o.linger, func() { s.release(true) })
 }
 
 // untilDeadline is how far t is on l's clock.
