@@ -277,15 +277,21 @@ func (b *ringBackend) complete(c uring.CQE) {
 
 // hold takes the eventfd out of the loop's quiet fds while ops are in the
 // ring or waiting for it, and puts it back when there are none: the loop
-// polls for it, and counts it as a way to wake up, only then.
+// polls for it, and counts it as a way to wake up, only then. Meanwhile
+// the loop blocks its thread when it waits (loopctl.BlockHint): the
+// kernel finishes a completion on the thread that submitted it, and a
+// loop parked in Go's netpoller would need a second thread woken to hear
+// of it (docs/fs.md).
 func (b *ringBackend) hold() {
 	want := b.live > 0 || len(b.waiting) > 0
 	if want != b.active {
 		b.active = want
 		if want {
 			loopctl.Quiet(b.l, -1)
+			loopctl.BlockHint(b.l, 1)
 		} else {
 			loopctl.Quiet(b.l, 1)
+			loopctl.BlockHint(b.l, -1)
 		}
 	}
 }

@@ -87,6 +87,7 @@ type Loop struct {
 	stuckHook   func() (goOn bool) // loopctl.SetStuckHook
 	advanceHook func() (goOn bool) // loopctl.SetAdvanceHook
 	prePoll     []func()           // loopctl.AddPrePoll
+	blockHints  int                // loopctl.BlockHint
 
 	local localStats
 }
@@ -233,6 +234,16 @@ func init() {
 	loopctl.Hold = func(l any, n int) { l.(*Loop).holds += n }
 	loopctl.HoldRemote = func(l any, n int) { l.(*Loop).remoteHolds.Add(int64(n)) }
 	loopctl.Quiet = func(l any, n int) { l.(*Loop).quietFds += n }
+	loopctl.BlockHint = func(l any, n int) {
+		ll := l.(*Loop)
+		before := ll.blockHints > 0
+		ll.blockHints += n
+		if after := ll.blockHints > 0; after != before {
+			if b, ok := ll.poller.(poller.Blocker); ok {
+				b.BlockHint(after)
+			}
+		}
+	}
 	loopctl.AddPrePoll = func(l any, f func()) {
 		ll := l.(*Loop)
 		ll.prePoll = append(ll.prePoll, f)

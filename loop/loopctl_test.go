@@ -4,6 +4,7 @@ package loop_test
 
 import (
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -94,5 +95,42 @@ func TestQuiet(t *testing.T) {
 		l.Close()
 		r.Close()
 		w.Close()
+	}
+}
+
+// hintPoller is a real poller that records the BlockHints it is given.
+type hintPoller struct {
+	poller.Poller
+	hints []bool
+}
+
+func (p *hintPoller) BlockHint(on bool) { p.hints = append(p.hints, on) }
+
+// TestBlockHint: the loop tells a poller.Blocker when its first reason to
+// block comes and when its last one goes, not for the ones in between.
+func TestBlockHint(t *testing.T) {
+	inner, err := poller.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &hintPoller{Poller: inner}
+	l, err := loop.New(loop.WithPoller(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Post(func() {
+		loopctl.BlockHint(l, 1)
+		loopctl.BlockHint(l, 1)
+		loopctl.BlockHint(l, -1)
+		loopctl.BlockHint(l, -1)
+		loopctl.BlockHint(l, 1)
+		l.Stop()
+	})
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{true, false, true}; !slices.Equal(p.hints, want) {
+		t.Fatalf("hints %v, want %v", p.hints, want)
 	}
 }

@@ -48,6 +48,13 @@ var (
 	// out of the count as its work starts and ends.
 	Quiet func(l any, n int)
 
+	// BlockHint adds n (+1 or -1) to the loop's reasons to block its
+	// thread when it waits rather than park its goroutine (a poller that
+	// implements poller.Blocker): while operations are in flight on an
+	// io_uring, whose completions the kernel finishes on the submitting
+	// thread.
+	BlockHint func(l any, n int)
+
 	// AddPrePoll adds f to the functions the loop runs once per turn,
 	// after the ready phase and before it polls, each as a task followed
 	// by a microtask drain (package fs submits its batch of io_uring

@@ -130,6 +130,13 @@ func newPoller(t testing.TB) poller.Poller {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if os.Getenv(hintEnv) == "1" {
+		// The pass in which a parked poller blocks its thread instead
+		// (poller.Blocker; TestMain).
+		if b, ok := p.(poller.Blocker); ok {
+			b.BlockHint(true)
+		}
+	}
 	t.Cleanup(func() {
 		if err := p.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 			t.Errorf("Close: %v", err)

@@ -42,6 +42,8 @@ type epoll struct {
 	tfd  int // timerfd for timeouts, park mode only; else -1
 
 	park   bool
+	hint   bool            // BlockHint: block the thread even in park mode
+	inBlk  atomic.Bool     // a park-mode poller is blocked in epoll_wait (hint)
 	file   *os.File        // owns epfd in park mode
 	rc     syscall.RawConn // file's
 	tryFn  func(uintptr) bool
@@ -182,9 +184,12 @@ func (p *epoll) Wait(timeout time.Duration, dispatch func(h Handler, ev Events))
 	}
 	var n int
 	var err error
-	if p.park && timeout != 0 {
+	switch {
+	case p.park && timeout != 0 && p.hint:
+		n, err = p.hintWait(timeout)
+	case p.park && timeout != 0:
 		n, err = p.parkWait(timeout)
-	} else {
+	default:
 		n, err = p.blockWait(timeout)
 	}
 	if err != nil {
@@ -243,6 +248,45 @@ func (p *epoll) blockWait(timeout time.Duration) (int, error) {
 			return 0, os.NewSyscallError("epoll_wait", err)
 		}
 	}
+}
+
+// BlockHint makes a parked poller block its thread in epoll_wait instead
+// of parking its goroutine, while on is set: for a loop waiting on
+// completions that the kernel delivers to the submitting thread (io_uring
+// runs an operation's completion work on the thread that submitted it,
+// then signals the eventfd in our set). Parked, that costs two thread
+// wake-ups per completion (the submitter, then the runtime's netpoller);
+// blocked, the submitter is the waiter. Wake then arms the timerfd, a
+// system call, instead of moving a deadline. Loop goroutine only; a
+// poller that does not park ignores it.
+func (p *epoll) BlockHint(on bool) { p.hint = on }
+
+// hintWait is a blocking wait in park mode (BlockHint). A Wake sees inBlk
+// and arms the timerfd to end it; one that came just before (pending set,
+// inBlk not yet seen) is taken here without waiting. Either way the wake
+// is consumed as parkWait consumes one: the deadline Wake may also have
+// set is reset, then pending cleared.
+func (p *epoll) hintWait(timeout time.Duration) (int, error) {
+	p.inBlk.Store(true)
+	n := 0
+	var err error
+	if !p.w.pending.Load() {
+		n, err = p.blockWait(timeout)
+	}
+	p.inBlk.Store(false)
+	if err != nil {
+		return 0, err
+	}
+	if p.w.pending.Load() {
+		if err := p.file.SetReadDeadline(time.Time{}); err != nil {
+			return 0, os.NewSyscallError("epoll_wait", err)
+		}
+		p.w.pending.Store(false)
+	}
+	// The timerfd may have fired for Wake rather than for a deadline: the
+	// event loop in Wait drains it, and a parkWait with a deadline re-arms
+	// it (try).
+	return n, nil
 }
 
 // parkWait parks the goroutine in the Go runtime's netpoller until the set
@@ -366,6 +410,17 @@ func (p *epoll) Wake() error {
 	}
 	p.w.writes.Add(1)
 	if p.park {
+		if p.inBlk.Load() {
+			// The loop blocks in epoll_wait (BlockHint): fire the timerfd
+			// in its set. The loop re-arms it for its own deadline.
+			its := unix.ItimerSpec{Value: unix.Timespec{Nsec: 1}}
+			err = unix.TimerfdSettime(p.tfd, 0, &its, nil)
+			if err != nil {
+				err = os.NewSyscallError("timerfd_settime", err)
+			}
+			p.w.end(err)
+			return err
+		}
 		// No syscall: the runtime readies the parked Wait, or the next
 		// Wait finds the deadline passed.
 		err = p.file.SetReadDeadline(past)

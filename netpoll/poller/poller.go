@@ -150,6 +150,16 @@ type Poller interface {
 	Close() error
 }
 
+// A Blocker is a Poller that normally parks its goroutine while it waits
+// (epoll on Linux) and can be told to block its thread in the kernel
+// instead, while on is set: for a loop waiting on io_uring completions,
+// which the kernel finishes on the thread that submitted them (package fs
+// sets it while operations are in flight; docs/fs.md has the
+// measurements). Loop goroutine only.
+type Blocker interface {
+	BlockHint(on bool)
+}
+
 // errClosed is returned by every method once Close has run.
 var errClosed = fmt.Errorf("poller: %w", os.ErrClosed)
 

@@ -91,3 +91,55 @@ func TestPoller_ParkModeFollowsEnv(t *testing.T) {
 		t.Fatalf("parked = %v with WEFT_POLLER_PARK=%q", got, os.Getenv("WEFT_POLLER_PARK"))
 	}
 }
+
+// TestPoller_BlockHintWakes switches a parked poller between parking and
+// blocking (BlockHint) from one Wait to the next, with a Wake from another
+// goroutine racing each Wait from before it starts to well into it, and
+// timed Waits in between: every Wait must end, by the Wake or by its
+// timeout, and a timed one not before its deadline.
+func TestPoller_BlockHintWakes(t *testing.T) {
+	p, err := poller.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	b, ok := p.(poller.Blocker)
+	if !ok {
+		t.Fatalf("%T is not a poller.Blocker", p)
+	}
+	for i := range 300 {
+		b.BlockHint(i%3 != 0)
+		delay := time.Duration(i%7) * 50 * time.Microsecond
+		done := make(chan struct{})
+		go func() {
+			time.Sleep(delay)
+			p.Wake()
+			close(done)
+		}()
+		start := time.Now()
+		if _, err := p.Wait(10*time.Second, nil); err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Fatalf("round %d: Wait took %v to see a Wake", i, took)
+		}
+		<-done
+		if i%10 == 0 {
+			// A timed Wait with no Wake: ends at its deadline, not before.
+			// What the round above's Wake left (a passed read deadline, a
+			// fired timerfd) may end up to two Waits at once: three tries.
+			for try := 0; ; try++ {
+				start = time.Now()
+				if _, err := p.Wait(2*time.Millisecond, nil); err != nil {
+					t.Fatal(err)
+				}
+				if time.Since(start) >= 2*time.Millisecond || try == 2 {
+					break
+				}
+			}
+			if took := time.Since(start); took < 2*time.Millisecond {
+				t.Fatalf("round %d: a 2 ms Wait returned after %v", i, took)
+			}
+		}
+	}
+}
