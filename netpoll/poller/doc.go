@@ -14,8 +14,11 @@
 // waiting loop parks its goroutine instead of blocking a thread, a timeout
 // is a timerfd in the set, and Wake readies the parked goroutine without a
 // syscall. If that cannot be set up, or WEFT_POLLER_PARK=0 is set, Wait
-// blocks in epoll_pwait2 and Wake writes an eventfd. kqueue blocks in
+// blocks in epoll_pwait2 and Wake writes an eventfd. A parked poller told
+// to block (Blocker.BlockHint, while io_uring operations are in flight)
+// blocks in epoll_pwait2 too, and Wake fires the timerfd. kqueue blocks in
 // kevent and Wake writes a pipe.
+//
 // Registration is edge-triggered and happens once per fd: an event means
 // "something changed", and the consumer reads or writes until EAGAIN before
 // it waits for the next one. There is no Modify.
