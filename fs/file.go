@@ -49,6 +49,16 @@ type File struct {
 	sidx   int32        // index in st.files, -1 once the fd is closed
 }
 
+// In a fiber, a File is what an *os.File is to io.
+var (
+	_ io.Reader   = (*File)(nil)
+	_ io.Writer   = (*File)(nil)
+	_ io.ReaderAt = (*File)(nil)
+	_ io.WriterAt = (*File)(nil)
+	_ io.Seeker   = (*File)(nil)
+	_ io.Closer   = (*File)(nil)
+)
+
 // Name returns the name the file was opened with.
 func (f *File) Name() string { return f.name }
 

@@ -5,7 +5,6 @@ package fs
 import (
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -200,5 +199,3 @@ func syncDir(ctx context.Context, st *state, dir string) error {
 	}
 	return nil
 }
-
-var _ io.ReaderAt = (*File)(nil)
