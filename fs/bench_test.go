@@ -27,17 +27,26 @@ func benchFile(b *testing.B) string {
 	return name
 }
 
-// runFiber runs fn as the main fiber of a loop on back-end be.
-func runFiber(b *testing.B, be fs.Backend, fn func(ctx context.Context) error) {
-	b.Helper()
-	err := fiber.Run(context.Background(), func(ctx context.Context) error {
-		if err := fs.Configure(fiber.Loop(ctx), fs.WithBackend(be)); err != nil {
-			return err
-		}
-		return fn(ctx)
-	})
-	if err != nil {
-		b.Fatal(err)
+// withFile runs fn as the main fiber of a loop on back-end be, with name
+// open there, once per back-end as sub-benchmarks "impl=weft-<back-end>".
+func withFile(b *testing.B, name string, fn func(b *testing.B, ctx context.Context, f *fs.File) error) {
+	for _, be := range []fs.Backend{fs.IOUring, fs.Pool} {
+		b.Run("impl=weft-"+be.String(), func(b *testing.B) {
+			err := fiber.Run(context.Background(), func(ctx context.Context) error {
+				if err := fs.Configure(fiber.Loop(ctx), fs.WithBackend(be)); err != nil {
+					return err
+				}
+				f, err := fs.Open(ctx, name)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				return fn(b, ctx, f)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -50,26 +59,17 @@ func BenchmarkReadAt_Warm4K(b *testing.B) {
 	for i := range offs {
 		offs[i] = rand.Int64N(64<<20/4096) * 4096
 	}
-	for _, be := range []fs.Backend{fs.IOUring, fs.Pool} {
-		b.Run("impl=weft-"+be.String(), func(b *testing.B) {
-			runFiber(b, be, func(ctx context.Context) error {
-				f, err := fs.Open(ctx, name)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				buf := make([]byte, 4096)
-				b.SetBytes(4096)
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					if _, err := f.ReadAt(buf, offs[i&(len(offs)-1)]); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		})
-	}
+	withFile(b, name, func(b *testing.B, _ context.Context, f *fs.File) error {
+		buf := make([]byte, 4096)
+		b.SetBytes(4096)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := f.ReadAt(buf, offs[i&(len(offs)-1)]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	b.Run("impl=os", func(b *testing.B) {
 		f, err := os.Open(name)
 		if err != nil {
@@ -92,24 +92,15 @@ func BenchmarkReadAt_Warm4K(b *testing.B) {
 // completion, park and resume) against os.File.Stat's system call.
 func BenchmarkStat_RoundTrip(b *testing.B) {
 	name := benchFile(b)
-	for _, be := range []fs.Backend{fs.IOUring, fs.Pool} {
-		b.Run("impl=weft-"+be.String(), func(b *testing.B) {
-			runFiber(b, be, func(ctx context.Context) error {
-				f, err := fs.Open(ctx, name)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					if _, err := f.Stat(); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		})
-	}
+	withFile(b, name, func(b *testing.B, _ context.Context, f *fs.File) error {
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := f.Stat(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	b.Run("impl=os", func(b *testing.B) {
 		f, err := os.Open(name)
 		if err != nil {
@@ -128,28 +119,19 @@ func BenchmarkStat_RoundTrip(b *testing.B) {
 // batched once per loop turn.
 func BenchmarkStat_Depth32(b *testing.B) {
 	name := benchFile(b)
-	for _, be := range []fs.Backend{fs.IOUring, fs.Pool} {
-		b.Run("impl=weft-"+be.String(), func(b *testing.B) {
-			runFiber(b, be, func(ctx context.Context) error {
-				f, err := fs.Open(ctx, name)
-				if err != nil {
-					return err
+	withFile(b, name, func(b *testing.B, ctx context.Context, f *fs.File) error {
+		g, _ := fiber.NewGroup(ctx)
+		b.ResetTimer()
+		for w := 0; w < 32; w++ {
+			g.Go(func(ctx context.Context) error {
+				for i := w; i < b.N; i += 32 {
+					if _, err := f.Stat(); err != nil {
+						return err
+					}
 				}
-				defer f.Close()
-				g, _ := fiber.NewGroup(ctx)
-				b.ResetTimer()
-				for w := 0; w < 32; w++ {
-					g.Go(func(ctx context.Context) error {
-						for i := w; i < b.N; i += 32 {
-							if _, err := f.Stat(); err != nil {
-								return err
-							}
-						}
-						return nil
-					})
-				}
-				return g.Wait()
+				return nil
 			})
-		})
-	}
+		}
+		return g.Wait()
+	})
 }
