@@ -3,10 +3,10 @@
 // Command tour drives one weft loop through its paces and prints what it
 // did: timers at many deadlines, tasks posted from several goroutines, a
 // microtask chain, bytes pumped through a pipe by readiness events,
-// pipelines of futures and a program of fibers, followed by the loop's own
-// figures.
+// pipelines of futures, a program of fibers and files written and read
+// back through package fs (Linux), followed by the loop's own figures.
 //
-//	go run ./examples/tour [-timers N] [-posters N] [-posts N] [-chain N] [-bytes N] [-futures N] [-fibers N]
+//	go run ./examples/tour [-timers N] [-posters N] [-posts N] [-chain N] [-bytes N] [-futures N] [-fibers N] [-files N]
 //
 // It runs on Linux, macOS and the BSDs.
 package main
@@ -37,6 +37,7 @@ type config struct {
 	bytes   int           // bytes pumped through the pipe
 	futures int           // future pipelines gathered by All
 	fibers  int           // fibers in the chain of fiber.Run
+	files   int           // files written and read back through package fs
 	seed    uint64
 }
 
@@ -50,6 +51,7 @@ func main() {
 	flag.IntVar(&c.bytes, "bytes", 64<<20, "bytes to pump through a pipe")
 	flag.IntVar(&c.futures, "futures", 100_000, "future pipelines (Delay, Then, Map) gathered by All")
 	flag.IntVar(&c.fibers, "fibers", 100_000, "fibers chained through futures by fiber.Run")
+	flag.IntVar(&c.files, "files", 64, "files of 256 KiB written and read back through package fs (Linux)")
 	flag.Uint64Var(&c.seed, "seed", uint64(time.Now().UnixNano()), "seed for the timer deadlines")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -63,7 +65,7 @@ func main() {
 }
 
 func run(w io.Writer, c config) error {
-	if c.timers < 0 || c.posters < 0 || c.posts < 0 || c.chain < 0 || c.bytes < 0 || c.futures < 0 || c.fibers < 0 || c.spread <= 0 {
+	if c.timers < 0 || c.posters < 0 || c.posts < 0 || c.chain < 0 || c.bytes < 0 || c.futures < 0 || c.fibers < 0 || c.files < 0 || c.spread <= 0 {
 		return errors.New("counts must not be negative and -spread must be positive")
 	}
 	l, err := loop.New()
@@ -88,6 +90,7 @@ func run(w io.Writer, c config) error {
 		{"pipe", tourPipe},
 		{"futures", tourFutures},
 		{"fibers", tourFibers},
+		{"files", tourFiles},
 	}
 	for _, s := range steps {
 		start := time.Now()
