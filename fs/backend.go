@@ -63,8 +63,10 @@ func WithRingEntries(n uint32) Option { return func(c *config) { c.entries = n }
 
 // a backend carries out a loop's ops. Loop goroutine only.
 type backend interface {
-	// start begins o; its completion comes later, on the loop, never
-	// inside start.
+	// start begins o; its completion comes later, on the loop, except
+	// when o fails at once (the kernel refused its submission): then it
+	// completes inside start, and the caller must look at o.done before
+	// it parks.
 	start(o *op)
 	// cancel asks for o, in flight, to end early; its completion (with
 	// -ECANCELED, or its result if it was too late) still comes.

@@ -2,6 +2,8 @@
 
 package fs
 
+import "github.com/weftio/weft/internal/uring"
+
 // RingAvailable reports whether io_uring can be used here.
 func RingAvailable() error { return ringAvailable() }
 
@@ -15,3 +17,17 @@ func SetRingAvailable(f func() error) (restore func()) {
 
 // Live returns how many operations l's back-end has in flight or waiting.
 func (f *File) Live() int { return len(f.ops) }
+
+// FailSubmits makes the next n submissions to any ring fail with err; it
+// returns a function that restores the real ones.
+func FailSubmits(n int, err error) (restore func()) {
+	old := ringSubmit
+	ringSubmit = func(r *uring.Ring) (int, error) {
+		if n > 0 {
+			n--
+			return 0, err
+		}
+		return old(r)
+	}
+	return func() { ringSubmit = old }
+}

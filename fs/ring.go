@@ -122,6 +122,13 @@ func (b *ringBackend) start(o *op) {
 
 // push puts o in the submission queue.
 func (b *ringBackend) push(o *op) {
+	s, err := b.sqe()
+	if err != nil {
+		// The kernel keeps refusing submissions: the op fails with its
+		// errno rather than the loop spinning.
+		o.complete(-int32(errnoOf(err)))
+		return
+	}
 	var slot uint32
 	if n := len(b.free); n > 0 {
 		slot = b.free[n-1]
@@ -136,7 +143,6 @@ func (b *ringBackend) push(o *op) {
 	o.slot = slot
 	b.live++
 
-	s := b.sqe()
 	off := uint64(o.off)
 	if o.off < 0 {
 		off = ^uint64(0) // the file position
@@ -186,19 +192,39 @@ func (b *ringBackend) userData(slot uint32) uint64 {
 }
 
 // sqe returns a free submission entry, submitting the queue when it is
-// full.
-func (b *ringBackend) sqe() *uring.SQE {
-	for {
+// full. If the kernel refuses the submission (out of memory, its
+// completion queue full) it takes the completions and tries again, and
+// gives up with the error after sqeTries attempts.
+func (b *ringBackend) sqe() (*uring.SQE, error) {
+	for try := 0; ; try++ {
 		if s := b.r.SQE(); s != nil {
-			return s
+			return s, nil
 		}
-		if _, err := b.r.Submit(); err != nil {
-			// The kernel is short of memory or its completion queue is
-			// full: take the completions, then try again.
-			b.reap()
-			runtime.Gosched()
+		_, err := ringSubmit(b.r)
+		if err == nil {
+			continue
 		}
+		if try == sqeTries {
+			return nil, err
+		}
+		b.reap()
+		runtime.Gosched()
 	}
+}
+
+// ringSubmit submits a ring's queue; tests make it fail.
+var ringSubmit = (*uring.Ring).Submit
+
+// sqeTries bounds sqe's attempts.
+const sqeTries = 100
+
+// errnoOf is the errno in err, or EIO.
+func errnoOf(err error) unix.Errno {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		return errno
+	}
+	return unix.EIO
 }
 
 // cancel asks the kernel to cancel o. One still waiting for room in the
@@ -217,9 +243,12 @@ func (b *ringBackend) cancel(o *op) {
 		}
 	}
 	if o.slot < uint32(len(b.slots)) && b.slots[o.slot] == o {
-		s := b.sqe()
-		s.PrepCancel(b.userData(o.slot), 0)
-		s.SetUserData(cancelTag | uint64(o.slot))
+		// If no entry can be had, the op is not cancelled: it completes
+		// in its own time.
+		if s, err := b.sqe(); err == nil {
+			s.PrepCancel(b.userData(o.slot), 0)
+			s.SetUserData(cancelTag | uint64(o.slot))
+		}
 	}
 }
 
@@ -235,7 +264,7 @@ func (b *ringBackend) submitQueued() {
 	if b.r.Queued() == 0 {
 		return
 	}
-	if _, err := b.r.Submit(); err != nil && !b.retry {
+	if _, err := ringSubmit(b.r); err != nil && !b.retry {
 		// EAGAIN, EBUSY: resources or a full completion queue. The
 		// entries stay queued; take what completed and try again soon,
 		// even if nothing else wakes the loop.
@@ -303,7 +332,10 @@ func (b *ringBackend) hold() {
 func (b *ringBackend) close() {
 	for slot, o := range b.slots {
 		if o != nil {
-			s := b.sqe()
+			s, err := b.sqe()
+			if err != nil {
+				break // the wait below still reaps what completes
+			}
 			s.PrepCancel(b.userData(uint32(slot)), 0)
 			s.SetUserData(cancelTag | uint64(slot))
 		}

@@ -10,11 +10,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/fs"
+	"github.com/weftio/weft/internal/fdtest"
 )
 
 // TestCancel_Stress cancels O_DIRECT reads (about 100 µs each on a disk,
@@ -144,4 +146,74 @@ func TestClose_ManyInFlight(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRing_SubmitRefused: while the kernel refuses submissions (ENOMEM
+// here), reads queue up to the ring's size; beyond it they fail with the
+// errno instead of spinning, and once submissions are accepted again the
+// queued ones complete with the right data. No read hangs.
+func TestRing_SubmitRefused(t *testing.T) {
+	if fs.RingAvailable() != nil {
+		t.Log("io_uring is unavailable here: nothing to refuse")
+		return
+	}
+	fdtest.Check(t)
+	body := func(ctx context.Context) error {
+		name := filepath.Join(t.TempDir(), "blocks")
+		data := make([]byte, 1<<20)
+		for i := range data {
+			data[i] = byte(i / 4096)
+		}
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			return err
+		}
+		f, err := fs.OpenFile(ctx, name, os.O_RDONLY|fs.O_DIRECT, 0)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		restore := fs.FailSubmits(400, syscall.ENOMEM)
+		defer restore()
+		refused, read := 0, 0
+		var waits []func() error
+		for w := 0; w < 300; w++ {
+			waits = append(waits, spawn(ctx, func(context.Context) error {
+				buf := fs.AlignedBuffer(4096)
+				_, err := f.ReadAt(buf, int64(w%256)*4096)
+				switch {
+				case errors.Is(err, syscall.ENOMEM):
+					refused++
+				case err != nil:
+					return err
+				case buf[0] != byte(w%256):
+					return fmt.Errorf("read %d: block %d, want %d", w, buf[0], w%256)
+				default:
+					read++
+				}
+				return nil
+			}))
+		}
+		// Let the refusals run out (each submission attempt counts one).
+		fiber.Sleep(ctx, 20*time.Millisecond)
+		restore()
+		for _, wt := range waits {
+			if err := wt(); err != nil {
+				return err
+			}
+		}
+		t.Logf("%d reads refused with ENOMEM, %d read", refused, read)
+		if refused == 0 || read == 0 {
+			return fmt.Errorf("%d refused and %d read: want some of each", refused, read)
+		}
+		return nil
+	}
+	err := fiber.Run(context.Background(), func(ctx context.Context) error {
+		if err := fs.Configure(fiber.Loop(ctx), fs.WithBackend(fs.IOUring)); err != nil {
+			return err
+		}
+		return body(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -27,6 +27,9 @@ func (st *state) await(ctx context.Context, o *op, what string) error {
 	}
 	st.nowaitRun = 0
 	st.be.start(o)
+	if o.done {
+		return nil // failed at once (the kernel refused the submission)
+	}
 	err := fiber.Suspend(ctx, what, func(w fiber.Waiter) { o.w = w })
 	if err == nil {
 		return nil
