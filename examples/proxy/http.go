@@ -1,0 +1,236 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/weftio/weft/netpoll"
+)
+
+// upConn is a kept-alive connection to an upstream.
+type upConn struct {
+	c  *netpoll.Conn
+	br *bufio.Reader
+	bw *bufio.Writer
+	up *upstream
+}
+
+// pools are a loop's idle upstream connections, per upstream. Only the
+// loop's fibers touch them: no lock.
+type pools map[*upstream][]*upConn
+
+// maxIdlePerUpstream bounds each loop's idle connections to one upstream.
+const maxIdlePerUpstream = 64
+
+func isEOF(err error) bool { return err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) }
+
+// serveHTTP serves HTTP/1.1 requests on one client connection, with
+// keep-alive, until the client closes, a request says Connection: close,
+// an error, -idle-timeout between requests, or the signal.
+func (p *proxy) serveHTTP(ctx context.Context, nc *netpoll.Conn, pool pools) {
+	var c net.Conn = nc
+	proto := "http"
+	if p.tls != nil {
+		// crypto/tls over the fiber connection, unchanged; the handshake
+		// must finish within -header-timeout.
+		tc := tls.Server(nc, p.tls)
+		nc.SetDeadline(time.Now().Add(p.c.headerTimeout))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return
+		}
+		nc.SetDeadline(time.Time{})
+		c, proto = tc, "https"
+	}
+	br := bufio.NewReaderSize(c, 4<<10)
+	bw := bufio.NewWriterSize(c, 4<<10)
+	client := clientIP(nc)
+	for {
+		if p.sig.Err() != nil {
+			return
+		}
+		// Idle until the next request's first byte; the signal ends the
+		// wait at once.
+		c.SetReadDeadline(time.Now().Add(p.c.idleTimeout))
+		stopIdle := context.AfterFunc(p.sig, func() { c.SetReadDeadline(time.Unix(1, 0)) })
+		_, err := br.Peek(1)
+		stopIdle()
+		if err != nil {
+			return
+		}
+		c.SetReadDeadline(time.Now().Add(p.c.headerTimeout))
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			if !isEOF(err) && !errors.Is(err, os.ErrDeadlineExceeded) {
+				p.reply(bw, http.StatusBadRequest, "malformed request")
+			}
+			return
+		}
+		c.SetReadDeadline(time.Time{}) // the body may take its time
+		keep := p.forward(ctx, pool, req, bw, client, proto)
+		if !keep || req.Close {
+			return
+		}
+	}
+}
+
+// hopHeaders are the hop-by-hop headers of RFC 9110 §7.6.1, which a proxy
+// must not forward.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// removeHop deletes the hop-by-hop headers and those Connection names.
+func removeHop(h http.Header) {
+	for _, v := range h["Connection"] {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
+	for _, name := range hopHeaders {
+		h.Del(name)
+	}
+}
+
+// forward sends req to an upstream and its response to the client, and
+// reports whether the client connection may serve another request.
+func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, bw *bufio.Writer, client, proto string) bool {
+	removeHop(req.Header)
+	if prior := req.Header.Get("X-Forwarded-For"); prior != "" {
+		client = prior + ", " + client
+	}
+	req.Header.Set("X-Forwarded-For", client)
+	req.Header.Set("X-Forwarded-Proto", proto)
+	req.Header.Add("Via", fmt.Sprintf("%d.%d weft-proxy", req.ProtoMajor, req.ProtoMinor))
+	req.Close = false
+	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions
+
+	tried := map[*upstream]bool{}
+	for {
+		up := p.pick(tried)
+		if up == nil {
+			p.reply(bw, http.StatusBadGateway, "no upstream could be reached")
+			return false
+		}
+		tried[up] = true
+		uc, fresh, err := p.upstreamConn(ctx, pool, up)
+		if err != nil {
+			up.failures.Add(1)
+			if idempotent || req.ContentLength == 0 {
+				continue // nothing of the request was sent: try the next one
+			}
+			p.reply(bw, http.StatusBadGateway, "upstream unreachable")
+			return false
+		}
+		up.active.Add(1)
+		up.requests.Add(1)
+		keep, retry := p.exchange(uc, req, bw)
+		up.active.Add(-1)
+		if retry {
+			up.failures.Add(1)
+		}
+		if retry && !fresh && (idempotent || req.ContentLength == 0) {
+			delete(tried, up) // a kept-alive connection the upstream had closed
+			continue
+		}
+		if keep {
+			p.putIdle(pool, uc)
+		}
+		return keep
+	}
+}
+
+// exchange writes req on uc and copies the response to the client. keep
+// reports whether both connections may be reused (uc is closed
+// otherwise); retry, that the upstream closed uc before answering and
+// nothing reached the client.
+func (p *proxy) exchange(uc *upConn, req *http.Request, bw *bufio.Writer) (keep, retry bool) {
+	if err := req.Write(uc.bw); err != nil || uc.bw.Flush() != nil {
+		// Without a body the failure was the upstream's: the request
+		// may go to another connection.
+		uc.c.Close()
+		return false, req.Body == nil || req.Body == http.NoBody
+	}
+	uc.c.SetReadDeadline(time.Now().Add(p.c.upstreamTimeout))
+	resp, err := http.ReadResponse(uc.br, req)
+	if err != nil {
+		uc.up.failures.Add(1)
+		uc.c.Close()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			p.reply(bw, http.StatusGatewayTimeout, "upstream timed out")
+			return false, false
+		}
+		if isEOF(err) {
+			return false, true
+		}
+		p.reply(bw, http.StatusBadGateway, "bad response from upstream")
+		return false, false
+	}
+	uc.c.SetReadDeadline(time.Time{})
+	upKeep := !resp.Close
+	removeHop(resp.Header)
+	resp.Header.Add("Via", fmt.Sprintf("%d.%d weft-proxy", resp.ProtoMajor, resp.ProtoMinor))
+	resp.Close = req.Close
+	err = resp.Write(bw)
+	resp.Body.Close()
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil || !upKeep {
+		uc.c.Close()
+		return err == nil && !req.Close, false
+	}
+	return !req.Close, false
+}
+
+// upstreamConn takes an idle connection to up from the loop's pool, or
+// dials one; fresh says it was dialled now.
+func (p *proxy) upstreamConn(ctx context.Context, pool pools, up *upstream) (*upConn, bool, error) {
+	if idle := pool[up]; len(idle) > 0 {
+		uc := idle[len(idle)-1]
+		pool[up] = idle[:len(idle)-1]
+		return uc, false, nil
+	}
+	c, err := p.dial(ctx, up)
+	if err != nil {
+		return nil, false, err
+	}
+	return &upConn{c: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 4<<10), up: up}, true, nil
+}
+
+// putIdle keeps uc for the next request to its upstream.
+func (p *proxy) putIdle(pool pools, uc *upConn) {
+	if len(pool[uc.up]) >= maxIdlePerUpstream || p.sig.Err() != nil {
+		uc.c.Close()
+		return
+	}
+	pool[uc.up] = append(pool[uc.up], uc)
+}
+
+// reply writes a short error response and asks the client to close.
+func (p *proxy) reply(bw *bufio.Writer, code int, msg string) {
+	body := msg + "\n"
+	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		code, http.StatusText(code), len(body), body)
+	bw.Flush()
+}
+
+// clientIP is the client's address without the port.
+func clientIP(c *netpoll.Conn) string {
+	host, _, err := net.SplitHostPort(c.RemoteAddr().String())
+	if err != nil {
+		return c.RemoteAddr().String()
+	}
+	return host
+}

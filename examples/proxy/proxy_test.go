@@ -1,0 +1,392 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/weftio/weft/internal/fdtest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// startProxy runs the proxy in this process with c and returns its
+// address; the cleanup stops it as a signal would and checks it exits
+// cleanly.
+func startProxy(t *testing.T, c config) string {
+	t.Helper()
+	if c.listen == "" {
+		c.listen = "127.0.0.1:0"
+	}
+	defaults, err := parse(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.mode == "" {
+		c.mode = defaults.mode
+	}
+	if c.loops == 0 {
+		c.loops = 2
+	}
+	if c.balance == "" {
+		c.balance = defaults.balance
+	}
+	for _, d := range []*time.Duration{&c.connectTimeout, &c.idleTimeout, &c.headerTimeout, &c.upstreamTimeout} {
+		if *d == 0 {
+			*d = 5 * time.Second
+		}
+	}
+	if c.drain == 0 {
+		c.drain = 5 * time.Second
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, c, pw)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := regexp.MustCompile(`^listening on (\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		stop()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("proxy: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("proxy did not stop within 10 s of the signal")
+		}
+	})
+	select {
+	case a := <-addr:
+		return a
+	case err := <-done:
+		t.Fatalf("proxy exited: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("proxy did not start")
+	}
+	return ""
+}
+
+// client is an HTTP client whose idle connections are closed at cleanup.
+func client(t *testing.T) *http.Client {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+func TestParse(t *testing.T) {
+	if _, err := parse(nil, io.Discard); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"-mode", "udp"}, "-mode"},
+		{[]string{"-balance", "random"}, "-balance"},
+		{[]string{"-loops", "0"}, "-loops"},
+		{[]string{"-max-conns", "-1"}, "-max-conns"},
+		{[]string{"-idle-timeout", "0s"}, "-idle-timeout"},
+		{[]string{"-tls-cert", "c.pem"}, "-tls-cert"},
+		{[]string{"-mode", "tcp", "-tls-cert", "c.pem", "-tls-key", "k.pem"}, "-tls-cert"},
+		{[]string{"-nonsense"}, "-nonsense"},
+		{[]string{"extra"}, "extra"},
+	} {
+		_, err := parse(c.args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.flag) {
+			t.Errorf("parse(%q) = %v, want an error naming %s", c.args, err, c.flag)
+		}
+	}
+}
+
+// TestHTTP_Forwarding: headers added and removed, bodies streamed both
+// ways (a 10 MB POST with a SHA-256 check, chunked requests and
+// responses), keep-alive reused on both sides.
+func TestHTTP_Forwarding(t *testing.T) {
+	fdtest.Check(t)
+	var upConns atomic.Int64
+	var seen sync.Map
+	mux := http.NewServeMux()
+	mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
+		seen.Store("xff", r.Header.Get("X-Forwarded-For"))
+		seen.Store("proto", r.Header.Get("X-Forwarded-Proto"))
+		seen.Store("via", r.Header.Get("Via"))
+		seen.Store("secret", r.Header.Get("X-Secret"))
+		w.Header().Set("Connection", "X-Up-Secret")
+		w.Header().Set("X-Up-Secret", "1")
+		io.WriteString(w, "ok")
+	})
+	mux.HandleFunc("/sha", func(w http.ResponseWriter, r *http.Request) {
+		h := sha256.New()
+		n, _ := io.Copy(h, r.Body)
+		fmt.Fprintf(w, "%d %x", n, h.Sum(nil))
+	})
+	mux.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
+		for i := range 5 {
+			fmt.Fprintf(w, "part %d\n", i)
+			w.(http.Flusher).Flush() // chunked, in pieces
+		}
+	})
+	up := httptest.NewUnstartedServer(mux)
+	up.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			upConns.Add(1)
+		}
+	}
+	up.Start()
+	defer up.Close()
+	addr := startProxy(t, config{upstreams: []string{up.Listener.Addr().String()}})
+	cl := client(t)
+
+	req, _ := http.NewRequest("GET", "http://"+addr+"/headers", nil)
+	req.Header.Set("Connection", "X-Secret")
+	req.Header.Set("X-Secret", "1")
+	req.Header.Set("X-Forwarded-For", "10.0.0.1")
+	resp, err := cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "ok" || resp.Header.Get("X-Up-Secret") != "" || !strings.Contains(resp.Header.Get("Via"), "weft-proxy") {
+		t.Fatalf("response %q, headers %v", body, resp.Header)
+	}
+	for k, want := range map[string]string{"xff": "10.0.0.1, 127.0.0.1", "proto": "http", "via": "1.1 weft-proxy", "secret": ""} {
+		if got, _ := seen.Load(k); got != want {
+			t.Errorf("upstream saw %s = %q, want %q", k, got, want)
+		}
+	}
+
+	data := make([]byte, 10<<20)
+	rand.NewChaCha8([32]byte{7}).Read(data)
+	sum := sha256.Sum256(data)
+	want := fmt.Sprintf("%d %x", len(data), sum)
+	// Once with a length, once chunked (a body of unknown length).
+	for _, chunked := range []bool{false, true} {
+		var r io.Reader = bytes.NewReader(data)
+		if chunked {
+			r = io.MultiReader(r) // hides the length: Transfer-Encoding: chunked
+		}
+		resp, err := cl.Post("http://"+addr+"/sha", "application/octet-stream", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(got) != want {
+			t.Fatalf("chunked=%v: upstream hashed %q, want %q", chunked, got, want)
+		}
+	}
+	resp, err = cl.Get("http://" + addr + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != "part 0\npart 1\npart 2\npart 3\npart 4\n" || len(resp.TransferEncoding) == 0 {
+		t.Fatalf("chunked response: %q, Transfer-Encoding %v", got, resp.TransferEncoding)
+	}
+	// Keep-alive: more requests on the same client connection reuse the
+	// upstream connection too.
+	before := upConns.Load()
+	for range 20 {
+		resp, err := cl.Get("http://" + addr + "/headers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if n := upConns.Load() - before; n != 0 {
+		t.Errorf("20 requests opened %d new upstream connections, want 0 (kept alive)", n)
+	}
+}
+
+// TestHTTP_Errors: 502 with no upstream, 504 when the upstream is slow,
+// 400 for a malformed request, 503 over -max-conns.
+func TestHTTP_Errors(t *testing.T) {
+	fdtest.Check(t)
+	dead, _ := net.Listen("tcp", "127.0.0.1:0")
+	deadAddr := dead.Addr().String()
+	dead.Close()
+	addr := startProxy(t, config{upstreams: []string{deadAddr}})
+	cl := client(t)
+	if resp, err := cl.Get("http://" + addr + "/"); err != nil || resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("no upstream: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	addr = startProxy(t, config{upstreams: []string{slow.Listener.Addr().String()}, upstreamTimeout: 200 * time.Millisecond, maxConns: 1})
+	if resp, err := cl.Get("http://" + addr + "/"); err != nil || resp.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("slow upstream: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
+	raw := func(req string) string {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, req)
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		return line
+	}
+	if got := raw("NOT A REQUEST\r\n\r\n"); !strings.Contains(got, "400") {
+		t.Fatalf("malformed request: %q, want 400", got)
+	}
+	// -max-conns 1: hold one connection, the next gets 503.
+	hold, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	time.Sleep(50 * time.Millisecond) // let the proxy accept it
+	if got := raw("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); !strings.Contains(got, "503") {
+		t.Fatalf("over -max-conns: %q, want 503", got)
+	}
+}
+
+// TestTCP_RoundTripHalfClose sends 200 MB through the proxy in tcp mode to
+// an echo upstream, half-closes, and reads the whole echo back.
+func TestTCP_RoundTripHalfClose(t *testing.T) {
+	fdtest.Check(t)
+	upAddr, stopUp, err := startDemo("tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopUp()
+	addr := startProxy(t, config{mode: "tcp", upstreams: []string{upAddr}})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const size = 200 << 20
+	sent := sha256.New()
+	werr := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 1<<20)
+		rng := rand.NewChaCha8([32]byte{9})
+		for n := 0; n < size; n += len(buf) {
+			rng.Read(buf)
+			sent.Write(buf)
+			if _, err := c.Write(buf); err != nil {
+				werr <- err
+				return
+			}
+		}
+		werr <- c.(*net.TCPConn).CloseWrite()
+	}()
+	got := sha256.New()
+	n, err := io.Copy(got, c)
+	if err != nil || n != size {
+		t.Fatalf("read back %d bytes, %v; want %d and EOF", n, err, size)
+	}
+	if err := <-werr; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Sum(nil), sent.Sum(nil)) {
+		t.Fatal("the echo differs from what was sent")
+	}
+}
+
+// TestHTTP_DrainOnSignal: the signal stops accepting, but a slow request
+// in flight still gets its response, and the proxy then exits cleanly.
+func TestHTTP_DrainOnSignal(t *testing.T) {
+	fdtest.Check(t)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		io.WriteString(w, "finished")
+	}))
+	defer up.Close()
+	c := config{listen: "127.0.0.1:0", mode: "http", loops: 1, balance: "roundrobin", upstreams: []string{up.Listener.Addr().String()},
+		connectTimeout: time.Second, idleTimeout: 5 * time.Second, headerTimeout: time.Second, upstreamTimeout: 5 * time.Second, drain: 5 * time.Second}
+	ctx, stop := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { err := run(ctx, c, pw); pw.Close(); done <- err }()
+	sc := bufio.NewScanner(pr)
+	var addr string
+	for sc.Scan() {
+		if m := regexp.MustCompile(`^listening on (\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	cl := client(t)
+	type result struct {
+		body string
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		resp, err := cl.Get("http://" + addr + "/")
+		if err != nil {
+			res <- result{err: err}
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		res <- result{string(b), err}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	stop() // the signal, while the request is in flight
+	r := <-res
+	if r.err != nil || r.body != "finished" {
+		t.Fatalf("request in flight at the signal: %q, %v", r.body, r.err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the proxy did not exit after draining")
+	}
+	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil || errors.Is(err, context.Canceled) {
+		t.Fatal("the proxy still accepts after the signal")
+	}
+}
