@@ -52,7 +52,7 @@ func (p *proxy) serveHTTP(ctx context.Context, nc *netpoll.Conn, pool pools) {
 		nc.SetDeadline(time.Time{})
 		c, proto = tc, "https"
 	}
-	br := bufio.NewReaderSize(c, 4<<10)
+	br := bufio.NewReaderSize(c, headerBufSize)
 	bw := bufio.NewWriterSize(c, 4<<10)
 	client := clientIP(nc)
 	for {
@@ -69,6 +69,11 @@ func (p *proxy) serveHTTP(ctx context.Context, nc *netpoll.Conn, pool pools) {
 			return
 		}
 		c.SetReadDeadline(time.Now().Add(p.c.headerTimeout))
+		if status, why := checkFraming(br); status != 0 {
+			// Refused before anything reaches an upstream.
+			p.reply(bw, status, why)
+			return
+		}
 		req, err := http.ReadRequest(br)
 		if err != nil {
 			if !isEOF(err) && !errors.Is(err, os.ErrDeadlineExceeded) {
