@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/netpoll"
 )
 
@@ -82,7 +83,8 @@ func (p *proxy) serveHTTP(ctx context.Context, nc *netpoll.Conn, pool pools) {
 			return
 		}
 		c.SetReadDeadline(time.Time{}) // the body may take its time
-		keep := p.forward(ctx, pool, req, bw, client, proto)
+		cs := &clientSide{c: c, br: br, bw: bw, ip: client, proto: proto}
+		keep := p.forward(ctx, pool, req, cs)
 		if !keep || req.Close {
 			return
 		}
@@ -110,8 +112,31 @@ func removeHop(h http.Header) {
 
 // forward sends req to an upstream and its response to the client, and
 // reports whether the client connection may serve another request.
-func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, bw *bufio.Writer, client, proto string) bool {
+func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, cs *clientSide) bool {
+	bw, client, proto := cs.bw, cs.ip, cs.proto
+	switch expect := req.Header.Get("Expect"); {
+	case expect == "":
+	case strings.EqualFold(expect, "100-continue"):
+		// The proxy answers for the upstream: the client sends its body
+		// now, and the upstream gets a plain request.
+		req.Header.Del("Expect")
+		io.WriteString(bw, "HTTP/1.1 100 Continue\r\n\r\n")
+		if bw.Flush() != nil {
+			return false
+		}
+	default:
+		p.reply(bw, http.StatusExpectationFailed, "unsupported Expect")
+		return false
+	}
+	upgrade := req.Header.Get("Upgrade")
+	if upgrade != "" && !hasToken(req.Header["Connection"], "upgrade") {
+		upgrade = ""
+	}
 	removeHop(req.Header)
+	if upgrade != "" {
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", upgrade)
+	}
 	if prior := req.Header.Get("X-Forwarded-For"); prior != "" {
 		client = prior + ", " + client
 	}
@@ -140,7 +165,7 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, bw *
 		}
 		up.active.Add(1)
 		up.requests.Add(1)
-		keep, retry := p.exchange(uc, req, bw)
+		keep, retry := p.exchange(ctx, uc, req, cs, upgrade != "")
 		up.active.Add(-1)
 		if retry {
 			up.failures.Add(1)
@@ -160,7 +185,8 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, bw *
 // reports whether both connections may be reused (uc is closed
 // otherwise); retry, that the upstream closed uc before answering and
 // nothing reached the client.
-func (p *proxy) exchange(uc *upConn, req *http.Request, bw *bufio.Writer) (keep, retry bool) {
+func (p *proxy) exchange(ctx context.Context, uc *upConn, req *http.Request, cs *clientSide, upgrade bool) (keep, retry bool) {
+	bw := cs.bw
 	if err := req.Write(uc.bw); err != nil || uc.bw.Flush() != nil {
 		// Without a body the failure was the upstream's: the request
 		// may go to another connection.
@@ -183,6 +209,19 @@ func (p *proxy) exchange(uc *upConn, req *http.Request, bw *bufio.Writer) (keep,
 		return false, false
 	}
 	uc.c.SetReadDeadline(time.Time{})
+	if upgrade && resp.StatusCode == http.StatusSwitchingProtocols {
+		// The upstream agreed to switch (a WebSocket, say): pass its
+		// answer on with the Upgrade headers, then bytes both ways.
+		err := resp.Write(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		if err == nil {
+			p.tunnel(ctx, cs, uc)
+		}
+		uc.c.Close()
+		return false, false
+	}
 	upKeep := !resp.Close
 	removeHop(resp.Header)
 	resp.Header.Add("Via", fmt.Sprintf("%d.%d weft-proxy", resp.ProtoMajor, resp.ProtoMinor))
@@ -197,6 +236,53 @@ func (p *proxy) exchange(uc *upConn, req *http.Request, bw *bufio.Writer) (keep,
 		return err == nil && !req.Close, false
 	}
 	return !req.Close, false
+}
+
+// clientSide is a client connection as forward sees it.
+type clientSide struct {
+	c     net.Conn // the netpoll.Conn, or the tls.Conn over it
+	br    *bufio.Reader
+	bw    *bufio.Writer
+	ip    string // for X-Forwarded-For
+	proto string // http or https, for X-Forwarded-Proto
+}
+
+// hasToken reports whether a comma-separated header holds token.
+func hasToken(values []string, token string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tunnel copies bytes both ways between an upgraded client connection and
+// its upstream, bytes already buffered first, until both directions end.
+func (p *proxy) tunnel(ctx context.Context, cs *clientSide, uc *upConn) {
+	other := fiber.Go(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, pipe(uc.c, cs.br, cs.c)
+	})
+	pipe(cs.c, uc.br, uc.c)
+	fiber.Await(ctx, other)
+}
+
+// pipe copies from r (a buffered reader of src) to dst until EOF, then
+// half-closes dst; on an error it closes both.
+func pipe(dst net.Conn, r io.Reader, src net.Conn) error {
+	buf := make([]byte, 32<<10)
+	_, err := io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{r}, buf)
+	if err != nil {
+		dst.Close()
+		src.Close()
+		return err
+	}
+	if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 // upstreamConn takes an idle connection to up from the loop's pool, or
