@@ -19,7 +19,13 @@ func (p *proxy) startAdmin(addr string, out io.Writer) (stop func(), err error) 
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		io.WriteString(w, "ok\n")
+		for _, u := range p.ups {
+			if !u.down.Load() {
+				io.WriteString(w, "ok\n")
+				return
+			}
+		}
+		http.Error(w, "no upstream in service", http.StatusServiceUnavailable)
 	})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
@@ -43,6 +49,12 @@ func (p *proxy) writeMetrics(w io.Writer) {
 		{"weft_proxy_upstream_requests_total", "Requests (http) or connections (tcp) sent to the upstream.", "counter", func(u *upstream) int64 { return u.requests.Load() }},
 		{"weft_proxy_upstream_failures_total", "Failed connects and missing or bad responses.", "counter", func(u *upstream) int64 { return u.failures.Load() }},
 		{"weft_proxy_upstream_in_flight", "Requests (http) or connections (tcp) in flight.", "gauge", func(u *upstream) int64 { return u.active.Load() }},
+		{"weft_proxy_upstream_up", "1 while the upstream is in service, 0 while taken out.", "gauge", func(u *upstream) int64 {
+			if u.down.Load() {
+				return 0
+			}
+			return 1
+		}},
 	}
 	for _, s := range series {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", s.name, s.help, s.name, s.typ)

@@ -156,7 +156,7 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, cs *
 		tried[up] = true
 		uc, fresh, err := p.upstreamConn(ctx, pool, up)
 		if err != nil {
-			up.failures.Add(1)
+			up.failed()
 			if idempotent || req.ContentLength == 0 {
 				continue // nothing of the request was sent: try the next one
 			}
@@ -168,7 +168,7 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, cs *
 		keep, retry := p.exchange(ctx, uc, req, cs, upgrade != "")
 		up.active.Add(-1)
 		if retry {
-			up.failures.Add(1)
+			up.failed()
 		}
 		if retry && !fresh && (idempotent || req.ContentLength == 0) {
 			delete(tried, up) // a kept-alive connection the upstream had closed
@@ -196,7 +196,7 @@ func (p *proxy) exchange(ctx context.Context, uc *upConn, req *http.Request, cs 
 	uc.c.SetReadDeadline(time.Now().Add(p.c.upstreamTimeout))
 	resp, err := http.ReadResponse(uc.br, req)
 	if err != nil {
-		uc.up.failures.Add(1)
+		uc.up.failed()
 		uc.c.Close()
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			p.reply(bw, http.StatusGatewayTimeout, "upstream timed out")
@@ -209,6 +209,7 @@ func (p *proxy) exchange(ctx context.Context, uc *upConn, req *http.Request, cs 
 		return false, false
 	}
 	uc.c.SetReadDeadline(time.Time{})
+	uc.up.succeeded()
 	if upgrade && resp.StatusCode == http.StatusSwitchingProtocols {
 		// The upstream agreed to switch (a WebSocket, say): pass its
 		// answer on with the Upgrade headers, then bytes both ways.

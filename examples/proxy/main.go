@@ -7,7 +7,7 @@
 //
 //	proxy [-listen ADDR] [-upstream ADDR[,ADDR...]] [-mode tcp|http] [-loops N]
 //	      [-balance roundrobin|leastconn] [-connect-timeout D] [-idle-timeout D]
-//	      [-header-timeout D] [-upstream-timeout D] [-max-conns N] [-drain D]
+//	      [-header-timeout D] [-upstream-timeout D] [-max-conns N] [-drain D] [-health-interval D]
 //	      [-admin ADDR] [-tls-cert FILE -tls-key FILE]
 //
 // With no -upstream it starts a small demo upstream on loopback and prints
@@ -51,6 +51,7 @@ type config struct {
 	upstreamTimeout time.Duration
 	maxConns        int
 	drain           time.Duration
+	healthInterval  time.Duration
 	admin           string
 	tlsCert         string
 	tlsKey          string
@@ -89,6 +90,7 @@ func parse(args []string, out io.Writer) (config, error) {
 	fs.DurationVar(&c.upstreamTimeout, "upstream-timeout", 30*time.Second, "http: time to wait for an upstream's response headers")
 	fs.IntVar(&c.maxConns, "max-conns", 10000, "client connections at once (0: no limit)")
 	fs.DurationVar(&c.drain, "drain", 10*time.Second, "on SIGINT or SIGTERM, time the connections in flight get to finish")
+	fs.DurationVar(&c.healthInterval, "health-interval", 2*time.Second, "time between health checks (a TCP connect) of each upstream (0: none)")
 	fs.StringVar(&c.admin, "admin", "", "address serving /metrics (Prometheus text format) and /healthz")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate (PEM) to terminate TLS with on the listener (http mode)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "key (PEM) of -tls-cert")
@@ -112,8 +114,8 @@ func parse(args []string, out io.Writer) (config, error) {
 		return c, fmt.Errorf("-loops %d: want at least 1", c.loops)
 	case c.maxConns < 0:
 		return c, fmt.Errorf("-max-conns %d: want 0 or more", c.maxConns)
-	case c.connectTimeout <= 0 || c.idleTimeout <= 0 || c.headerTimeout <= 0 || c.upstreamTimeout <= 0 || c.drain < 0:
-		return c, errors.New("-connect-timeout, -idle-timeout, -header-timeout and -upstream-timeout must be positive, -drain not negative")
+	case c.connectTimeout <= 0 || c.idleTimeout <= 0 || c.headerTimeout <= 0 || c.upstreamTimeout <= 0 || c.drain < 0 || c.healthInterval < 0:
+		return c, errors.New("-connect-timeout, -idle-timeout, -header-timeout and -upstream-timeout must be positive, -drain and -health-interval not negative")
 	case (c.tlsCert == "") != (c.tlsKey == ""):
 		return c, errors.New("-tls-cert and -tls-key go together")
 	case c.tlsCert != "" && c.mode != "http":

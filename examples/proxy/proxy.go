@@ -23,7 +23,24 @@ type upstream struct {
 	active   atomic.Int64 // connections (tcp) or requests (http) in flight
 	requests atomic.Int64 // connections (tcp) or requests (http) served
 	failures atomic.Int64 // failed connects, bad or missing responses
+	down     atomic.Bool  // taken out: by a failed health check or failures in a row
+	inARow   atomic.Int64 // failures since the last success
 }
+
+// failuresToDown is how many failures in a row take an upstream out until
+// a health check finds it back.
+const failuresToDown = 3
+
+// failed and succeeded record the outcome of a connect or exchange: the
+// passive half of health checking.
+func (u *upstream) failed() {
+	u.failures.Add(1)
+	if u.inARow.Add(1) >= failuresToDown {
+		u.down.Store(true)
+	}
+}
+
+func (u *upstream) succeeded() { u.inARow.Store(0) }
 
 // proxy is what the loops share: the upstreams, the balancing and the
 // connection limit. Everything else is per loop, in its fibers.
@@ -40,10 +57,20 @@ type proxy struct {
 // pick chooses the upstream for a new connection or request, skipping the
 // ones in skip (tried already).
 func (p *proxy) pick(skip map[*upstream]bool) *upstream {
+	if u := p.pickFrom(skip, false); u != nil {
+		return u
+	}
+	// Every upstream left is down: try them anyway, rather than refuse
+	// what a recovered one could serve.
+	return p.pickFrom(skip, true)
+}
+
+func (p *proxy) pickFrom(skip map[*upstream]bool, evenDown bool) *upstream {
+	ok := func(u *upstream) bool { return !skip[u] && (evenDown || !u.down.Load()) }
 	var best *upstream
 	if p.c.balance == "leastconn" {
 		for _, u := range p.ups {
-			if !skip[u] && (best == nil || u.active.Load() < best.active.Load()) {
+			if ok(u) && (best == nil || u.active.Load() < best.active.Load()) {
 				best = u
 			}
 		}
@@ -52,11 +79,35 @@ func (p *proxy) pick(skip map[*upstream]bool) *upstream {
 	n := uint64(len(p.ups))
 	start := p.next.Add(1)
 	for i := uint64(0); i < n; i++ {
-		if u := p.ups[(start+i)%n]; !skip[u] {
+		if u := p.ups[(start+i)%n]; ok(u) {
 			return u
 		}
 	}
 	return nil
+}
+
+// healthCheck connects to every upstream each -health-interval, taking out
+// those that refuse and bringing back those that answer, until stop.
+func (p *proxy) healthCheck(stop <-chan struct{}) {
+	t := time.NewTicker(p.c.healthInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		for _, u := range p.ups {
+			c, err := net.DialTimeout("tcp", u.addr, p.c.connectTimeout)
+			if err != nil {
+				u.down.Store(true)
+				continue
+			}
+			c.Close()
+			u.down.Store(false)
+			u.inARow.Store(0)
+		}
+	}
 }
 
 // run serves until ctx is done (SIGINT, SIGTERM), then drains.
@@ -80,6 +131,12 @@ func run(ctx context.Context, c config, out io.Writer) error {
 			return fmt.Errorf("-tls-cert/-tls-key: %w", err)
 		}
 		p.tls = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
+	}
+	if c.healthInterval > 0 {
+		stopHealth := make(chan struct{})
+		healthDone := make(chan struct{})
+		go func() { defer close(healthDone); p.healthCheck(stopHealth) }()
+		defer func() { close(stopHealth); <-healthDone }()
 	}
 	if c.admin != "" {
 		stopAdmin, err := p.startAdmin(c.admin, out)

@@ -28,9 +28,10 @@ func (p *proxy) serveTCP(ctx context.Context, c *netpoll.Conn) {
 		up = p.pick(tried)
 		tried[up] = true
 		if u, err = p.dial(ctx, up); err == nil {
+			up.succeeded()
 			break
 		}
-		up.failures.Add(1)
+		up.failed()
 	}
 	if err != nil {
 		return
