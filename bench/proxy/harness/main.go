@@ -218,7 +218,7 @@ http {
 	fastcgi_temp_path %[1]s/fastcgi;
 	uwsgi_temp_path %[1]s/uwsgi;
 	scgi_temp_path %[1]s/scgi;
-	upstream up { server %[2]s; keepalive 256; }
+	upstream up { server %[2]s; keepalive 512; }
 	server {
 		listen %[3]s;
 		location / {
