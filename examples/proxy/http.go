@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -58,7 +59,7 @@ func (p *proxy) serveHTTP(ctx context.Context, nc *netpoll.Conn, pool pools) {
 	}
 	br := bufio.NewReaderSize(c, headerBufSize)
 	bw := bufio.NewWriterSize(c, 4<<10)
-	client := clientIP(nc)
+	cs := &clientSide{c: c, br: br, bw: bw, ip: clientIP(nc), proto: proto}
 	// The signal ends a wait for the next request at once: the
 	// connection's loop is told, and cuts the wait short if it is idle.
 	idle := false
@@ -84,21 +85,25 @@ func (p *proxy) serveHTTP(ctx context.Context, nc *netpoll.Conn, pool pools) {
 			return
 		}
 		c.SetReadDeadline(time.Now().Add(p.c.headerTimeout))
+		start := time.Now()
 		if status, why := checkFraming(br); status != 0 {
 			// Refused before anything reaches an upstream.
-			p.reply(bw, status, why)
+			cs.reply(status, why)
+			p.logAccess(cs, nil, start)
 			return
 		}
 		req, err := http.ReadRequest(br)
 		if err != nil {
 			if !isEOF(err) && !errors.Is(err, os.ErrDeadlineExceeded) {
-				p.reply(bw, http.StatusBadRequest, "malformed request")
+				cs.reply(http.StatusBadRequest, "malformed request")
+				p.logAccess(cs, nil, start)
 			}
 			return
 		}
 		c.SetReadDeadline(time.Time{}) // the body may take its time
-		cs := &clientSide{c: c, br: br, bw: bw, ip: client, proto: proto}
+		cs.status, cs.upstream = 0, ""
 		keep := p.forward(ctx, pool, req, cs)
+		p.logAccess(cs, req, start)
 		if !keep || req.Close {
 			return
 		}
@@ -139,7 +144,7 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, cs *
 			return false
 		}
 	default:
-		p.reply(bw, http.StatusExpectationFailed, "unsupported Expect")
+		cs.reply(http.StatusExpectationFailed, "unsupported Expect")
 		return false
 	}
 	upgrade := req.Header.Get("Upgrade")
@@ -164,7 +169,7 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, cs *
 	for {
 		up := p.pick(tried)
 		if up == nil {
-			p.reply(bw, http.StatusBadGateway, "no upstream could be reached")
+			cs.reply(http.StatusBadGateway, "no upstream could be reached")
 			return false
 		}
 		tried[up] = true
@@ -174,7 +179,7 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, cs *
 			if idempotent || req.ContentLength == 0 {
 				continue // nothing of the request was sent: try the next one
 			}
-			p.reply(bw, http.StatusBadGateway, "upstream unreachable")
+			cs.reply(http.StatusBadGateway, "upstream unreachable")
 			return false
 		}
 		up.active.Add(1)
@@ -209,21 +214,23 @@ func (p *proxy) exchange(ctx context.Context, uc *upConn, req *http.Request, cs 
 	}
 	uc.c.SetReadDeadline(time.Now().Add(p.c.upstreamTimeout))
 	resp, err := http.ReadResponse(uc.br, req)
+	cs.upstream = uc.up.addr
 	if err != nil {
 		uc.up.failed()
 		uc.c.Close()
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			p.reply(bw, http.StatusGatewayTimeout, "upstream timed out")
+			cs.reply(http.StatusGatewayTimeout, "upstream timed out")
 			return false, false
 		}
 		if isEOF(err) {
 			return false, true
 		}
-		p.reply(bw, http.StatusBadGateway, "bad response from upstream")
+		cs.reply(http.StatusBadGateway, "bad response from upstream")
 		return false, false
 	}
 	uc.c.SetReadDeadline(time.Time{})
 	uc.up.succeeded()
+	cs.status = resp.StatusCode
 	if upgrade && resp.StatusCode == http.StatusSwitchingProtocols {
 		// The upstream agreed to switch (a WebSocket, say): pass its
 		// answer on with the Upgrade headers, then bytes both ways.
@@ -260,6 +267,9 @@ type clientSide struct {
 	bw    *bufio.Writer
 	ip    string // for X-Forwarded-For
 	proto string // http or https, for X-Forwarded-Proto
+
+	status   int    // of the current request's response, for the access log
+	upstream string // that answered it
 }
 
 // hasToken reports whether a comma-separated header holds token.
@@ -333,7 +343,9 @@ func via(major, minor int) string {
 }
 
 // reply writes a short error response and asks the client to close.
-func (p *proxy) reply(bw *bufio.Writer, code int, msg string) {
+func (cs *clientSide) reply(code int, msg string) {
+	cs.status = code
+	bw := cs.bw
 	body := msg + "\n"
 	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
 		code, http.StatusText(code), len(body), body)
@@ -347,4 +359,24 @@ func clientIP(c *netpoll.Conn) string {
 		return c.RemoteAddr().String()
 	}
 	return host
+}
+
+// logAccess writes the access log line of a request (req is nil for one
+// refused before it was parsed), if -access-log is set.
+func (p *proxy) logAccess(cs *clientSide, req *http.Request, start time.Time) {
+	if p.log == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("client", cs.ip),
+		slog.Int("status", cs.status),
+		slog.Duration("took", time.Since(start)),
+	}
+	if req != nil {
+		attrs = append(attrs, slog.String("method", req.Method), slog.String("uri", req.RequestURI), slog.String("proto", cs.proto))
+	}
+	if cs.upstream != "" {
+		attrs = append(attrs, slog.String("upstream", cs.upstream))
+	}
+	p.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 }

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +54,7 @@ type proxy struct {
 	sig    context.Context
 	served atomic.Int64 // client connections accepted
 	tls    *tls.Config  // -tls-cert: TLS terminated on the listener
+	log    *slog.Logger // -access-log, or nil
 }
 
 // pick chooses the upstream for a new connection or request, skipping the
@@ -131,6 +134,18 @@ func run(ctx context.Context, c config, out io.Writer) error {
 			return fmt.Errorf("-tls-cert/-tls-key: %w", err)
 		}
 		p.tls = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
+	}
+	if c.accessLog != "" {
+		w := out
+		if c.accessLog != "-" {
+			f, err := os.OpenFile(c.accessLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+			if err != nil {
+				return fmt.Errorf("-access-log: %w", err)
+			}
+			defer f.Close()
+			w = f
+		}
+		p.log = slog.New(slog.NewTextHandler(w, nil))
 	}
 	if c.healthInterval > 0 {
 		stopHealth := make(chan struct{})
