@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -30,6 +31,10 @@ import (
 // eventfd, kept for the life of the process) before any test counts fds,
 // and fails the run if a goroutine is left behind.
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		main() // the test binary as the proxy command, for TestSIGTERM
+		return
+	}
 	if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
 		ln.Close()
 	}
