@@ -116,6 +116,41 @@ func client(t *testing.T) *http.Client {
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
 
+// fetched is the outcome of getAsync.
+type fetched struct {
+	body string
+	err  error
+}
+
+// getAsync GETs url on a goroutine of its own; the channel gets the body.
+func getAsync(cl *http.Client, url string) <-chan fetched {
+	res := make(chan fetched, 1)
+	go func() {
+		resp, err := cl.Get(url)
+		if err != nil {
+			res <- fetched{err: err}
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		res <- fetched{string(b), err}
+	}()
+	return res
+}
+
+// dialRaw connects to addr for a hand-written exchange, with a 10 s
+// deadline; the cleanup closes it.
+func dialRaw(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c
+}
+
 func TestParse(t *testing.T) {
 	if _, err := parse(nil, io.Discard); err != nil {
 		t.Fatalf("defaults: %v", err)
@@ -370,21 +405,7 @@ func TestHTTP_DrainOnSignal(t *testing.T) {
 	}
 	go io.Copy(io.Discard, pr)
 	cl := client(t)
-	type result struct {
-		body string
-		err  error
-	}
-	res := make(chan result, 1)
-	go func() {
-		resp, err := cl.Get("http://" + addr + "/")
-		if err != nil {
-			res <- result{err: err}
-			return
-		}
-		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		res <- result{string(b), err}
-	}()
+	res := getAsync(cl, "http://"+addr+"/")
 	time.Sleep(100 * time.Millisecond)
 	stop() // the signal, while the request is in flight
 	r := <-res

@@ -57,21 +57,7 @@ func TestSIGTERM(t *testing.T) {
 		t.Fatal("the proxy did not say where it listens")
 	}
 	cl := client(t)
-	type result struct {
-		body string
-		err  error
-	}
-	res := make(chan result, 1)
-	go func() {
-		resp, err := cl.Get("http://" + addr + "/")
-		if err != nil {
-			res <- result{err: err}
-			return
-		}
-		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		res <- result{string(b), err}
-	}()
+	res := getAsync(cl, "http://"+addr+"/")
 	time.Sleep(200 * time.Millisecond) // the request is at the upstream
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/weftio/weft/internal/fdtest"
 )
@@ -37,12 +36,7 @@ func TestHTTP_Upgrade(t *testing.T) {
 	}))
 	defer up.Close()
 	addr := startProxy(t, config{upstreams: []string{up.Listener.Addr().String()}})
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dialRaw(t, addr)
 	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
 	br := bufio.NewReader(c)
 	resp, err := http.ReadResponse(br, nil)
@@ -74,12 +68,7 @@ func TestHTTP_ExpectContinue(t *testing.T) {
 	}))
 	defer up.Close()
 	addr := startProxy(t, config{upstreams: []string{up.Listener.Addr().String()}})
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dialRaw(t, addr)
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
 	br := bufio.NewReader(c)
 	if line, _ := br.ReadString('\n'); !strings.HasPrefix(line, "HTTP/1.1 100 ") {
@@ -95,12 +84,7 @@ func TestHTTP_ExpectContinue(t *testing.T) {
 	if string(b) != "|hello" {
 		t.Fatalf("upstream answered %q, want %q", b, "|hello")
 	}
-	c2, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
-	c2.SetDeadline(time.Now().Add(10 * time.Second))
+	c2 := dialRaw(t, addr)
 	io.WriteString(c2, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: something-else\r\n\r\nhello")
 	if line, _ := bufio.NewReader(c2).ReadString('\n'); !strings.HasPrefix(line, "HTTP/1.1 417 ") {
 		t.Fatalf("unknown expectation: %q, want 417", line)
