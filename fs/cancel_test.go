@@ -180,3 +180,53 @@ func TestLoopClose_InFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestClose_FromTaskInFlight closes a file from a plain loop task (no
+// fiber to park) while a read is in flight on it: Close returns at once,
+// the read fails with os.ErrClosed once the kernel gives it back, and the
+// descriptor is closed then.
+func TestClose_FromTaskInFlight(t *testing.T) {
+	if fs.RingAvailable() != nil {
+		t.Log("io_uring is unavailable: a pool read of a pipe cannot be cancelled")
+		return
+	}
+	fdtest.Check(t)
+	name := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(name, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := loop.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Configure(l, fs.WithBackend(fs.IOUring)); err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		closeErr, readErr error
+		fdAfter           int
+	}
+	got := make(chan outcome, 1)
+	l.Post(func() {
+		future.Then(fs.OpenAsync(context.Background(), l, name, os.O_RDWR, 0), func(f *fs.File) (struct{}, error) {
+			read := f.ReadAtAsync(context.Background(), make([]byte, 8), 0)
+			l.AfterFunc(10*time.Millisecond, func() {
+				cerr := f.Close()
+				read.OnSettled(func(_ int, rerr error) {
+					// The read's completion closed the descriptor.
+					got <- outcome{cerr, rerr, f.Fd()}
+					l.Stop()
+				})
+			})
+			return struct{}{}, nil
+		})
+	})
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	o := <-got
+	if o.closeErr != nil || !errors.Is(o.readErr, os.ErrClosed) || o.fdAfter != -1 {
+		t.Fatalf("Close = %v, read = %v, Fd after = %d; want nil, os.ErrClosed, -1", o.closeErr, o.readErr, o.fdAfter)
+	}
+}
