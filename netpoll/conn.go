@@ -45,6 +45,7 @@ type Conn struct {
 type deadline struct {
 	t       timer.Timer
 	expired bool
+	fire    func() // marks it expired and wakes the waiters; made on first use
 }
 
 // ErrNotFiber is returned by a Conn's Read, and by Accept, when the caller
@@ -266,6 +267,11 @@ func (c *Conn) RemoteAddr() net.Addr {
 
 // SetDeadline sets the read and write deadlines.
 func (c *Conn) SetDeadline(t time.Time) error {
+	if c.l.OnLoop() {
+		c.setDeadline(false, t)
+		c.setDeadline(true, t)
+		return nil
+	}
 	return c.onLoop("set", func() error {
 		c.setDeadline(false, t)
 		c.setDeadline(true, t)
@@ -278,11 +284,19 @@ func (c *Conn) SetDeadline(t time.Time) error {
 // matching os.ErrDeadlineExceeded, and so does every Read until the
 // deadline is moved.
 func (c *Conn) SetReadDeadline(t time.Time) error {
+	if c.l.OnLoop() { // a fiber of the loop: no closure, no hop
+		c.setDeadline(false, t)
+		return nil
+	}
 	return c.onLoop("set", func() error { c.setDeadline(false, t); return nil })
 }
 
 // SetWriteDeadline sets the deadline for Writes; see SetReadDeadline.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
+	if c.l.OnLoop() {
+		c.setDeadline(true, t)
+		return nil
+	}
 	return c.onLoop("set", func() error { c.setDeadline(true, t); return nil })
 }
 
@@ -296,9 +310,17 @@ func (c *Conn) setDeadline(write bool, t time.Time) {
 	}
 	x := c.extra()
 	if write {
-		setLoopDeadline(c.l, &x.wdl, t, c.wakeWriters)
+		if x.wdl.fire == nil {
+			setLoopDeadline(c.l, &x.wdl, t, c.wakeWriters)
+		} else {
+			setLoopDeadline(c.l, &x.wdl, t, nil) // fire is made: no method value
+		}
 	} else {
-		setLoopDeadline(c.l, &x.rdl, t, c.wakeReaders)
+		if x.rdl.fire == nil {
+			setLoopDeadline(c.l, &x.rdl, t, c.wakeReaders)
+		} else {
+			setLoopDeadline(c.l, &x.rdl, t, nil)
+		}
 	}
 }
 

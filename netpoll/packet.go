@@ -387,13 +387,17 @@ func setLoopDeadline(l *loop.Loop, d *deadline, t time.Time, wake func()) {
 	if t.IsZero() {
 		return
 	}
-	expire := func() {
-		d.expired = true
-		wake()
+	if d.fire == nil {
+		// Made once per deadline, so that moving it (as a server does
+		// before every read) allocates nothing.
+		d.fire = func() {
+			d.expired = true
+			wake()
+		}
 	}
 	if dur := untilDeadline(l, t); dur > 0 {
-		d.t = l.AfterFunc(dur, expire)
+		d.t = l.AfterFunc(dur, d.fire)
 		return
 	}
-	expire()
+	d.fire()
 }

@@ -165,18 +165,21 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, cs *
 	req.Close = false
 	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions
 
-	tried := map[*upstream]bool{}
+	var tried map[*upstream]bool // made on the first retry: most requests need none
 	for {
 		up := p.pick(tried)
 		if up == nil {
 			cs.reply(http.StatusBadGateway, "no upstream could be reached")
 			return false
 		}
-		tried[up] = true
 		uc, fresh, err := p.upstreamConn(ctx, pool, up)
 		if err != nil {
 			up.failed()
-			if idempotent || req.ContentLength == 0 {
+			if tried == nil {
+				tried = map[*upstream]bool{}
+			}
+			tried[up] = true
+			if len(tried) < len(p.ups) && (idempotent || req.ContentLength == 0) {
 				continue // nothing of the request was sent: try the next one
 			}
 			cs.reply(http.StatusBadGateway, "upstream unreachable")
@@ -190,8 +193,7 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, cs *
 			up.failed()
 		}
 		if retry && !fresh && (idempotent || req.ContentLength == 0) {
-			delete(tried, up) // a kept-alive connection the upstream had closed
-			continue
+			continue // a kept-alive connection the upstream had closed: another one
 		}
 		if keep {
 			p.putIdle(pool, uc)

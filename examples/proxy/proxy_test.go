@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 // startProxy runs the proxy in this process with c and returns its
 // address; the cleanup stops it as a signal would and checks it exits
 // cleanly.
-func startProxy(t *testing.T, c config) string {
+func startProxy(t testing.TB, c config) string {
 	t.Helper()
 	if c.listen == "" {
 		c.listen = "127.0.0.1:0"
@@ -110,7 +110,7 @@ func startProxy(t *testing.T, c config) string {
 }
 
 // client is an HTTP client whose idle connections are closed at cleanup.
-func client(t *testing.T) *http.Client {
+func client(t testing.TB) *http.Client {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
