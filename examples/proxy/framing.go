@@ -55,10 +55,13 @@ func checkFraming(br *bufio.Reader) (status int, why string) {
 			return http.StatusRequestHeaderFieldsTooLarge, "request headers too large"
 		}
 	}
-	lines := bytes.Split(block[:len(block)-4], []byte("\r\n"))
 	cl, te, expect := 0, 0, false
 	chunked := false
-	for _, line := range lines[1:] {
+	rest := block[bytes.Index(block, []byte("\r\n"))+2 : len(block)-2] // the header lines, each ending in CRLF
+	for len(rest) > 0 {
+		i := bytes.Index(rest, []byte("\r\n"))
+		line := rest[:i]
+		rest = rest[i+2:]
 		if len(line) == 0 {
 			continue
 		}

@@ -159,9 +159,9 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, cs *
 	if prior := req.Header.Get("X-Forwarded-For"); prior != "" {
 		client = prior + ", " + client
 	}
-	req.Header.Set("X-Forwarded-For", client)
-	req.Header.Set("X-Forwarded-Proto", proto)
-	req.Header.Add("Via", via(req.ProtoMajor, req.ProtoMinor))
+	req.Header["X-Forwarded-For"] = []string{client}
+	setShared(req.Header, "X-Forwarded-Proto", proto) // replaces what the client sent
+	addShared(req.Header, "Via", via(req.ProtoMajor, req.ProtoMinor))
 	req.Close = false
 	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions
 
@@ -248,7 +248,7 @@ func (p *proxy) exchange(ctx context.Context, uc *upConn, req *http.Request, cs 
 	}
 	upKeep := !resp.Close
 	removeHop(resp.Header)
-	resp.Header.Add("Via", via(resp.ProtoMajor, resp.ProtoMinor))
+	addShared(resp.Header, "Via", via(resp.ProtoMajor, resp.ProtoMinor))
 	resp.Close = req.Close
 	err = resp.Write(bw)
 	resp.Body.Close()
@@ -334,6 +334,35 @@ func (p *proxy) putIdle(pool pools, uc *upConn) {
 		return
 	}
 	pool[uc.up] = append(pool[uc.up], uc)
+}
+
+// shared holds one-element value slices for the constant header values
+// the proxy adds, so that adding them allocates nothing. net/http only
+// reads a header it writes; nothing else touches these.
+var shared = map[string][]string{
+	"http": {"http"}, "https": {"https"}, "1.1 weft-proxy": {"1.1 weft-proxy"},
+}
+
+// setShared sets the header key (canonical) to value alone, as Set does,
+// from a shared slice when the value is constant.
+func setShared(h http.Header, key, value string) {
+	if v, ok := shared[value]; ok {
+		h[key] = v
+		return
+	}
+	h[key] = []string{value}
+}
+
+// addShared adds value to the header key (canonical), as Add does, from a
+// shared slice when the value is constant and the header is absent. (An
+// append to a shared one-element slice makes a new array: the shared one
+// is never written.)
+func addShared(h http.Header, key, value string) {
+	if v, ok := shared[value]; ok && len(h[key]) == 0 {
+		h[key] = v
+		return
+	}
+	h[key] = append(h[key], value)
 }
 
 // via is the Via header's value for a message of the given version.

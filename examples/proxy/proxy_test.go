@@ -219,6 +219,7 @@ func TestHTTP_Forwarding(t *testing.T) {
 	req.Header.Set("Connection", "X-Secret")
 	req.Header.Set("X-Secret", "1")
 	req.Header.Set("X-Forwarded-For", "10.0.0.1")
+	req.Header.Set("X-Forwarded-Proto", "https") // a client's claim: replaced
 	resp, err := cl.Do(req)
 	if err != nil {
 		t.Fatal(err)
