@@ -144,14 +144,10 @@ func TestClose_InFlight(t *testing.T) {
 	})
 }
 
-// TestLoopClose_InFlight closes a loop (no fibers: the future face) with a
-// read in flight on a pipe nobody writes: the loop's close cancels it and
-// waits for the kernel, and no fd or goroutine is left.
-func TestLoopClose_InFlight(t *testing.T) {
-	if fs.RingAvailable() != nil {
-		t.Log("io_uring is unavailable: the pool's close is tested by TestLoopClose_FilesClosed")
-		return
-	}
+// fifoOnRingLoop makes a named pipe and a loop (not running) whose file
+// I/O goes through io_uring, and checks fds at the end of the test.
+func fifoOnRingLoop(t *testing.T) (string, *loop.Loop) {
+	t.Helper()
 	fdtest.Check(t)
 	name := filepath.Join(t.TempDir(), "fifo")
 	if err := unix.Mkfifo(name, 0o600); err != nil {
@@ -164,6 +160,18 @@ func TestLoopClose_InFlight(t *testing.T) {
 	if err := fs.Configure(l, fs.WithBackend(fs.IOUring)); err != nil {
 		t.Fatal(err)
 	}
+	return name, l
+}
+
+// TestLoopClose_InFlight closes a loop (no fibers: the future face) with a
+// read in flight on a pipe nobody writes: the loop's close cancels it and
+// waits for the kernel, and no fd or goroutine is left.
+func TestLoopClose_InFlight(t *testing.T) {
+	if fs.RingAvailable() != nil {
+		t.Log("io_uring is unavailable: the pool's close is tested by TestLoopClose_FilesClosed")
+		return
+	}
+	name, l := fifoOnRingLoop(t)
 	started := make(chan struct{})
 	l.Post(func() {
 		future.Then(fs.OpenAsync(context.Background(), l, name, os.O_RDWR, 0), func(f *fs.File) (struct{}, error) {
@@ -190,18 +198,7 @@ func TestClose_FromTaskInFlight(t *testing.T) {
 		t.Log("io_uring is unavailable: a pool read of a pipe cannot be cancelled")
 		return
 	}
-	fdtest.Check(t)
-	name := filepath.Join(t.TempDir(), "fifo")
-	if err := unix.Mkfifo(name, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l, err := loop.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fs.Configure(l, fs.WithBackend(fs.IOUring)); err != nil {
-		t.Fatal(err)
-	}
+	name, l := fifoOnRingLoop(t)
 	type outcome struct {
 		closeErr, readErr error
 		fdAfter           int
