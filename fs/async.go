@@ -25,16 +25,11 @@ import (
 func OpenAsync(ctx context.Context, l *loop.Loop, name string, flag int, perm fs.FileMode) *future.Future[*File] {
 	st := stateOf(l)
 	fut, p := future.New[*File](l)
-	path, err := cstring(name)
-	if err != nil {
-		p.Reject(&fs.PathError{Op: "open", Path: name, Err: err})
-		return fut
-	}
-	o := &op{kind: opOpen, path: path, flags: flag | unix.O_CLOEXEC, mode: sysMode(perm)}
+	o := openOp(name, flag, perm)
 	st.startAsync(ctx, o, func(o *op, cerr error) {
 		switch {
 		case o.res >= 0:
-			p.Resolve(st.newFile(int(o.res), name, flag))
+			p.Resolve(st.newFile(int(o.res), name, flag, o.stx))
 		case cerr != nil:
 			p.Reject(&fs.PathError{Op: "open", Path: name, Err: cerr})
 		default:

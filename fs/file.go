@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
@@ -317,11 +318,11 @@ func (f *File) Stat() (fs.FileInfo, error) {
 }
 
 func (f *File) stat(ctx context.Context) (fs.FileInfo, error) {
-	o := &op{kind: opStatx, path: []byte{0}, flags: unix.AT_EMPTY_PATH, mode: statxMask, stx: new(unix.Statx_t)}
+	o := &op{kind: opStatx, flags: unix.AT_EMPTY_PATH, mode: statxMask, stx: new(unix.Statx_t)}
 	if _, err := f.do(ctx, o, "File.Stat"); err != nil {
 		return nil, f.pathErr("stat", err)
 	}
-	return newFileInfo(baseName(f.name), o.stx), nil
+	return newFileInfo(filepath.Base(f.name), o.stx), nil
 }
 
 // Close closes the file. Operations still in flight on it are cancelled

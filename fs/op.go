@@ -19,7 +19,7 @@ const (
 	opFsync                 // fsync(fd)
 	opFdatasync             // fdatasync(fd)
 	// The kinds from here on are metadata (kind.metadata).
-	opOpen   // openat(AT_FDCWD, path, flags, mode)
+	opOpen   // openat(AT_FDCWD, path, flags, mode), then statx of the fd into stx
 	opStatx  // statx(fd or AT_FDCWD, path, flags, mask, stx)
 	opRename // renameat(AT_FDCWD, path, AT_FDCWD, path2)
 	opUnlink // unlinkat(AT_FDCWD, path, flags)
@@ -31,10 +31,10 @@ const (
 func (k kind) metadata() bool { return k >= opOpen }
 
 // An op is one system call on its way through a back-end: submitted on
-// the loop, carried out by the kernel (io_uring) or a worker (the pool),
-// and completed on the loop. It keeps everything the kernel reads or
-// writes (the buffer, the NUL-terminated paths, the statx result)
-// reachable until it completes; Go's heap does not move, so the addresses
+// the loop, carried out by the kernel (io_uring: reads, writes, fsyncs)
+// or a worker (the pool, and every metadata op), and completed on the
+// loop. It keeps everything the kernel reads or writes (the buffer, the
+// statx result) reachable until it completes; Go's heap does not move, so the addresses
 // in a submission stay valid. The buffer cannot be on a fiber's stack:
 // storing it in an op makes it escape to the heap in the caller.
 type op struct {
@@ -44,8 +44,8 @@ type op struct {
 	mode  uint32
 	off   int64
 	buf   []byte
-	path  []byte // NUL-terminated
-	path2 []byte // NUL-terminated
+	path  string
+	path2 string
 	stx   *unix.Statx_t
 
 	// res is the outcome: a count or fd when >= 0, minus the errno
@@ -81,16 +81,6 @@ func (o *op) err() error {
 		return nil
 	}
 	return unix.Errno(-o.res)
-}
-
-// cstring returns s as a NUL-terminated byte slice, or EINVAL if s holds a
-// NUL byte (which the kernel would take for the end of the path).
-func cstring(s string) ([]byte, error) {
-	b, err := unix.ByteSliceFromString(s)
-	if err != nil {
-		return nil, unix.EINVAL
-	}
-	return b, nil
 }
 
 // bufAddr is the address of b's first byte, or 0 for an empty b.
@@ -134,23 +124,22 @@ func syscallOnce(o *op) (int, error) {
 	case opFdatasync:
 		return 0, unix.Fdatasync(o.fd)
 	case opOpen:
-		return unix.Openat(unix.AT_FDCWD, gostring(o.path), o.flags, o.mode)
+		fd, err := unix.Openat(unix.AT_FDCWD, o.path, o.flags, o.mode)
+		if err == nil && o.stx != nil {
+			// What the new File needs to know (a pipe or device? what
+			// O_DIRECT requires?), asked here on the worker rather than
+			// on the loop. On failure the mask stays 0: nothing known.
+			_ = unix.Statx(fd, "", unix.AT_EMPTY_PATH, unix.STATX_TYPE|unix.STATX_DIOALIGN, o.stx)
+		}
+		return fd, err
 	case opStatx:
-		return 0, unix.Statx(o.fd, gostring(o.path), o.flags, int(o.mode), o.stx)
+		return 0, unix.Statx(o.fd, o.path, o.flags, int(o.mode), o.stx)
 	case opRename:
-		return 0, unix.Renameat(unix.AT_FDCWD, gostring(o.path), unix.AT_FDCWD, gostring(o.path2))
+		return 0, unix.Renameat(unix.AT_FDCWD, o.path, unix.AT_FDCWD, o.path2)
 	case opUnlink:
-		return 0, unix.Unlinkat(unix.AT_FDCWD, gostring(o.path), o.flags)
+		return 0, unix.Unlinkat(unix.AT_FDCWD, o.path, o.flags)
 	case opMkdir:
-		return 0, unix.Mkdirat(unix.AT_FDCWD, gostring(o.path), o.mode)
+		return 0, unix.Mkdirat(unix.AT_FDCWD, o.path, o.mode)
 	}
 	panic("fs: unknown op")
-}
-
-// gostring is a NUL-terminated path back as a string.
-func gostring(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return string(b[:len(b)-1])
 }

@@ -34,43 +34,39 @@ func Create(ctx context.Context, name string) (*File, error) {
 // fs.ErrNotExist) works.
 func OpenFile(ctx context.Context, name string, flag int, perm fs.FileMode) (*File, error) {
 	st := stateOf(fiber.Loop(ctx))
-	fd, err := st.open(ctx, name, flag, perm)
-	if err != nil {
-		return nil, err
-	}
-	return st.newFile(fd, name, flag), nil
+	return st.open(ctx, name, flag, perm)
 }
 
-// open opens name and returns its descriptor.
-func (st *state) open(ctx context.Context, name string, flag int, perm fs.FileMode) (int, error) {
-	path, err := cstring(name)
-	if err != nil {
-		return -1, &fs.PathError{Op: "open", Path: name, Err: err}
-	}
-	o := &op{kind: opOpen, path: path, flags: flag | unix.O_CLOEXEC, mode: sysMode(perm)}
+// open opens name as a File of st's loop.
+func (st *state) open(ctx context.Context, name string, flag int, perm fs.FileMode) (*File, error) {
+	o := openOp(name, flag, perm)
 	if err := st.await(ctx, o, "fs.Open"); err != nil {
-		return -1, &fs.PathError{Op: "open", Path: name, Err: err}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	if o.res < 0 {
-		return -1, &fs.PathError{Op: "open", Path: name, Err: o.err()}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: o.err()}
 	}
-	return int(o.res), nil
+	return st.newFile(int(o.res), name, flag, o.stx), nil
 }
 
-func (st *state) newFile(fd int, name string, flag int) *File {
+// openOp is the op that opens name.
+func openOp(name string, flag int, perm fs.FileMode) *op {
+	return &op{kind: opOpen, path: name, flags: flag | unix.O_CLOEXEC, mode: sysMode(perm), stx: new(unix.Statx_t)}
+}
+
+// newFile makes the File of a descriptor just opened; sx is the statx
+// the open made of it: it tells a pipe or device (read and written at the
+// file position, as os.File does) and what O_DIRECT requires.
+func (st *state) newFile(fd int, name string, flag int, sx *unix.Statx_t) *File {
 	f := &File{st: st, fd: fd, name: name, direct: flag&unix.O_DIRECT != 0, append: flag&os.O_APPEND != 0}
-	// The statx of an open descriptor reads the inode in memory: it does
-	// not block. It tells a pipe or device (read and written at the file
-	// position, as os.File does) and what O_DIRECT requires.
-	var sx unix.Statx_t
-	if unix.Statx(fd, "", unix.AT_EMPTY_PATH, unix.STATX_TYPE|unix.STATX_DIOALIGN, &sx) == nil {
+	if sx.Mask&unix.STATX_TYPE != 0 {
 		switch uint32(sx.Mode) & unix.S_IFMT {
 		case unix.S_IFIFO, unix.S_IFCHR, unix.S_IFSOCK:
 			f.stream = true
 		}
-		if f.direct && sx.Mask&unix.STATX_DIOALIGN != 0 {
-			f.align = dioAlign{Mem: sx.Dio_mem_align, Off: sx.Dio_offset_align}
-		}
+	}
+	if f.direct && sx.Mask&unix.STATX_DIOALIGN != 0 {
+		f.align = dioAlign{Mem: sx.Dio_mem_align, Off: sx.Dio_offset_align}
 	}
 	st.addFile(f)
 	return f

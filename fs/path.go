@@ -38,31 +38,23 @@ func Lstat(ctx context.Context, name string) (fs.FileInfo, error) {
 }
 
 func stat(ctx context.Context, name string, flags int, what string) (fs.FileInfo, error) {
-	path, err := cstring(name)
-	if err != nil {
-		return nil, &fs.PathError{Op: what, Path: name, Err: err}
-	}
-	o := &op{kind: opStatx, fd: unix.AT_FDCWD, path: path, flags: flags, mode: statxMask, stx: new(unix.Statx_t)}
+	o := &op{kind: opStatx, fd: unix.AT_FDCWD, path: name, flags: flags, mode: statxMask, stx: new(unix.Statx_t)}
 	if err := pathOp(ctx, o, "fs.Stat"); err != nil {
 		return nil, &fs.PathError{Op: what, Path: name, Err: err}
 	}
-	return newFileInfo(baseName(name), o.stx), nil
+	return newFileInfo(filepath.Base(name), o.stx), nil
 }
 
 // Remove removes the named file or empty directory, as os.Remove does.
 func Remove(ctx context.Context, name string) error {
-	path, err := cstring(name)
-	if err != nil {
-		return &fs.PathError{Op: "remove", Path: name, Err: err}
-	}
-	e1 := pathOp(ctx, &op{kind: opUnlink, path: path}, "fs.Remove")
+	e1 := pathOp(ctx, &op{kind: opUnlink, path: name}, "fs.Remove")
 	if e1 == nil {
 		return nil
 	}
 	if ctx.Err() != nil {
 		return &fs.PathError{Op: "remove", Path: name, Err: e1}
 	}
-	e2 := pathOp(ctx, &op{kind: opUnlink, path: path, flags: unix.AT_REMOVEDIR}, "fs.Remove")
+	e2 := pathOp(ctx, &op{kind: opUnlink, path: name, flags: unix.AT_REMOVEDIR}, "fs.Remove")
 	if e2 == nil {
 		return nil
 	}
@@ -76,12 +68,7 @@ func Remove(ctx context.Context, name string) error {
 // Rename renames (moves) oldpath to newpath, replacing newpath if it is a
 // file, as os.Rename does; errors are *os.LinkError values.
 func Rename(ctx context.Context, oldpath, newpath string) error {
-	p1, err1 := cstring(oldpath)
-	p2, err2 := cstring(newpath)
-	if err := errors.Join(err1, err2); err != nil {
-		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: unix.EINVAL}
-	}
-	if err := pathOp(ctx, &op{kind: opRename, path: p1, path2: p2}, "fs.Rename"); err != nil {
+	if err := pathOp(ctx, &op{kind: opRename, path: oldpath, path2: newpath}, "fs.Rename"); err != nil {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 	}
 	return nil
@@ -89,11 +76,7 @@ func Rename(ctx context.Context, oldpath, newpath string) error {
 
 // Mkdir creates a directory with perm before the umask, as os.Mkdir does.
 func Mkdir(ctx context.Context, name string, perm fs.FileMode) error {
-	path, err := cstring(name)
-	if err != nil {
-		return &fs.PathError{Op: "mkdir", Path: name, Err: err}
-	}
-	if err := pathOp(ctx, &op{kind: opMkdir, path: path, mode: sysMode(perm)}, "fs.Mkdir"); err != nil {
+	if err := pathOp(ctx, &op{kind: opMkdir, path: name, mode: sysMode(perm)}, "fs.Mkdir"); err != nil {
 		return &fs.PathError{Op: "mkdir", Path: name, Err: err}
 	}
 	return nil
@@ -113,11 +96,10 @@ func ReadDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 // ReadFile reads the whole named file, as os.ReadFile does.
 func ReadFile(ctx context.Context, name string) ([]byte, error) {
 	st := stateOf(fiber.Loop(ctx))
-	fd, err := st.open(ctx, name, os.O_RDONLY, 0)
+	f, err := st.open(ctx, name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
-	f := st.newFile(fd, name, os.O_RDONLY)
 	defer f.Close()
 	size := 512
 	if fi, err := f.stat(ctx); err == nil && fi.Size() > 0 && fi.Size() < 1<<40 {
@@ -149,12 +131,12 @@ func WriteFile(ctx context.Context, name string, data []byte, perm fs.FileMode) 
 	st := stateOf(fiber.Loop(ctx))
 	var (
 		tmp string
-		fd  int
+		f   *File
 		err error
 	)
 	for i := 0; ; i++ {
 		tmp = name + ".tmp" + strconv.FormatUint(uint64(rand.Uint32()), 36)
-		fd, err = st.open(ctx, tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+		f, err = st.open(ctx, tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 		if err == nil || !errors.Is(err, fs.ErrExist) || i == 100 {
 			break
 		}
@@ -162,7 +144,6 @@ func WriteFile(ctx context.Context, name string, data []byte, perm fs.FileMode) 
 	if err != nil {
 		return err
 	}
-	f := st.newFile(fd, tmp, os.O_WRONLY)
 	_, err = f.writeAll(ctx, data, 0)
 	if err == nil {
 		_, err = f.do(ctx, &op{kind: opFsync}, "fs.WriteFile")
@@ -185,11 +166,10 @@ func WriteFile(ctx context.Context, name string, data []byte, perm fs.FileMode) 
 
 // syncDir fsyncs a directory, making a rename in it durable.
 func syncDir(ctx context.Context, st *state, dir string) error {
-	fd, err := st.open(ctx, dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	d, err := st.open(ctx, dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return err
 	}
-	d := st.newFile(fd, dir, os.O_RDONLY)
 	_, err = d.do(ctx, &op{kind: opFsync}, "fs.WriteFile")
 	if cerr := d.Close(); err == nil && cerr != nil {
 		return cerr

@@ -79,38 +79,15 @@ func (b *ringBackend) Ready(poller.Events) {
 	b.reap()
 }
 
-// opcode returns the io_uring opcode that carries out k.
-func opcode(k kind) uint8 {
-	switch k {
-	case opRead:
-		return uring.OpRead
-	case opWrite:
-		return uring.OpWrite
-	case opFsync, opFdatasync:
-		return uring.OpFsync
-	case opOpen:
-		return uring.OpOpenat
-	case opStatx:
-		return uring.OpStatx
-	case opRename:
-		return uring.OpRenameat
-	case opUnlink:
-		return uring.OpUnlinkat
-	case opMkdir:
-		return uring.OpMkdirat
-	}
-	panic("fs: unknown op")
-}
-
 func (b *ringBackend) start(o *op) {
 	switch {
-	case o.kind.metadata() || !b.r.Supports(opcode(o.kind)):
+	case o.kind.metadata():
 		// Metadata (open, statx, rename, unlink, mkdir), which io_uring
 		// always hands to a worker thread of its own (io-wq), goes to
 		// the offload pool instead: a Stat round trip took 22-29 µs
 		// through io-wq on this VM, 5-6 µs through the pool (os: 1.5-2),
-		// and opening files 3× as long. So does an op an older kernel's
-		// io_uring lacks.
+		// and opening files 3× as long (docs/fs.md). The opcodes of the
+		// data ops are checked once, by uring.Available.
 		b.pool.start(o)
 	case b.live >= b.cap:
 		b.waiting = append(b.waiting, o)
@@ -160,16 +137,6 @@ func (b *ringBackend) push(o *op) {
 		s.PrepFsync(o.fd, false)
 	case opFdatasync:
 		s.PrepFsync(o.fd, true)
-	case opOpen:
-		s.PrepOpenat(unix.AT_FDCWD, &o.path[0], o.flags, o.mode)
-	case opStatx:
-		s.PrepStatx(o.fd, &o.path[0], o.flags, o.mode, o.stx)
-	case opRename:
-		s.PrepRenameat(unix.AT_FDCWD, &o.path[0], unix.AT_FDCWD, &o.path2[0], 0)
-	case opUnlink:
-		s.PrepUnlinkat(unix.AT_FDCWD, &o.path[0], o.flags)
-	case opMkdir:
-		s.PrepMkdirat(unix.AT_FDCWD, &o.path[0], o.mode)
 	}
 	s.SetUserData(b.userData(slot))
 	if b.r.Queued() >= submitBatch {

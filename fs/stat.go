@@ -99,19 +99,3 @@ func sysMode(m fs.FileMode) uint32 {
 	}
 	return o
 }
-
-// baseName is the last element of a path, as os.Stat names its result.
-func baseName(name string) string {
-	i := len(name) - 1
-	for i > 0 && name[i] == '/' {
-		name = name[:i]
-		i--
-	}
-	for i--; i >= 0; i-- {
-		if name[i] == '/' {
-			name = name[i+1:]
-			break
-		}
-	}
-	return name
-}

@@ -7,9 +7,9 @@ import (
 	"os"
 )
 
-// needed are the operations package fs builds on. Available reports
-// io_uring unusable on a kernel that lacks one: fs does not mix io_uring
-// with a thread pool per operation.
+// needed are the operations package fs submits to a ring (its metadata
+// operations go to a thread pool, which was faster for them). Available
+// reports io_uring unusable on a kernel that lacks one.
 var needed = [...]struct {
 	op   uint8
 	name string
@@ -18,12 +18,6 @@ var needed = [...]struct {
 	{OpRead, "IORING_OP_READ (Linux 5.6)"},
 	{OpWrite, "IORING_OP_WRITE (Linux 5.6)"},
 	{OpFsync, "IORING_OP_FSYNC"},
-	{OpOpenat, "IORING_OP_OPENAT (Linux 5.6)"},
-	{OpClose, "IORING_OP_CLOSE (Linux 5.6)"},
-	{OpStatx, "IORING_OP_STATX (Linux 5.6)"},
-	{OpRenameat, "IORING_OP_RENAMEAT (Linux 5.11)"},
-	{OpUnlinkat, "IORING_OP_UNLINKAT (Linux 5.11)"},
-	{OpMkdirat, "IORING_OP_MKDIRAT (Linux 5.15)"},
 	{OpAsyncCancel, "IORING_OP_ASYNC_CANCEL"},
 }
 
