@@ -56,6 +56,13 @@ func BenchmarkRing_Read4KWarm(b *testing.B) {
 	for i := range bufs {
 		bufs[i] = make([]byte, benchReadSize)
 	}
+	readBatches(b, r, offs, func(s *uring.SQE, j int, off uint64) { s.PrepRead(fd, bufs[j], off) })
+}
+
+// readBatches reads b.N 4 KiB blocks at offs in batches of benchBatch,
+// one SubmitAndWait per batch, each entry made by prep (j is its buffer's
+// index), and checks every count.
+func readBatches(b *testing.B, r *uring.Ring, offs []uint64, prep func(s *uring.SQE, j int, off uint64)) {
 	check := func(c uring.CQE) {
 		if c.Res != benchReadSize {
 			b.Fatalf("read %d: Res %d", c.UserData, c.Res)
@@ -68,7 +75,7 @@ func BenchmarkRing_Read4KWarm(b *testing.B) {
 		n := min(benchBatch, b.N-i)
 		for j := range n {
 			s := r.SQE()
-			s.PrepRead(fd, bufs[j], offs[(i+j)%len(offs)])
+			prep(s, j, offs[(i+j)%len(offs)])
 			s.SetUserData(uint64(j))
 		}
 		if _, err := r.SubmitAndWait(uint32(n)); err != nil {

@@ -40,33 +40,14 @@ func BenchmarkRing_Read4KWarmRegistered(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			check := func(c uring.CQE) {
-				if c.Res != benchReadSize {
-					b.Fatalf("read %d: Res %d", c.UserData, c.Res)
+			readBatches(b, r, offs, func(s *uring.SQE, j int, off uint64) {
+				if mode == "file+buffers" {
+					s.PrepReadFixed(target, bufs[j], off, uint16(j))
+				} else {
+					s.PrepRead(target, bufs[j], off)
 				}
-			}
-			b.SetBytes(benchReadSize)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; {
-				n := min(benchBatch, b.N-i)
-				for j := range n {
-					s := r.SQE()
-					off := offs[(i+j)%len(offs)]
-					if mode == "file+buffers" {
-						s.PrepReadFixed(target, bufs[j], off, uint16(j))
-					} else {
-						s.PrepRead(target, bufs[j], off)
-					}
-					s.SetFlags(flags)
-					s.SetUserData(uint64(j))
-				}
-				if _, err := r.SubmitAndWait(uint32(n)); err != nil {
-					b.Fatal(err)
-				}
-				r.Reap(check)
-				i += n
-			}
+				s.SetFlags(flags)
+			})
 		})
 	}
 }
