@@ -45,7 +45,16 @@ type Conn struct {
 type deadline struct {
 	t       timer.Timer
 	expired bool
-	fire    func() // marks it expired and wakes the waiters; made on first use
+	fire    func() // marks it expired and wakes the waiters (init)
+}
+
+// init makes d's expiry, which wake completes, once: moving d later (as a
+// server does before every read) allocates nothing.
+func (d *deadline) init(wake func()) {
+	d.fire = func() {
+		d.expired = true
+		wake()
+	}
 }
 
 // ErrNotFiber is returned by a Conn's Read, and by Accept, when the caller
@@ -309,18 +318,14 @@ func (c *Conn) setDeadline(write bool, t time.Time) {
 		return
 	}
 	x := c.extra()
+	if x.rdl.fire == nil {
+		x.rdl.init(c.wakeReaders)
+		x.wdl.init(c.wakeWriters)
+	}
 	if write {
-		if x.wdl.fire == nil {
-			setLoopDeadline(c.l, &x.wdl, t, c.wakeWriters)
-		} else {
-			setLoopDeadline(c.l, &x.wdl, t, nil) // fire is made: no method value
-		}
+		setLoopDeadline(c.l, &x.wdl, t)
 	} else {
-		if x.rdl.fire == nil {
-			setLoopDeadline(c.l, &x.rdl, t, c.wakeReaders)
-		} else {
-			setLoopDeadline(c.l, &x.rdl, t, nil)
-		}
+		setLoopDeadline(c.l, &x.rdl, t)
 	}
 }
 

@@ -370,30 +370,26 @@ func (pc *PacketConn) setDeadlines(t time.Time, r, w bool) error {
 		if pc.closed {
 			return pc.opErr("set", nil, net.ErrClosed)
 		}
+		if pc.rdl.fire == nil {
+			pc.rdl.init(func() { wakeAll(&pc.readers) })
+			pc.wdl.init(pc.wakeWriters)
+		}
 		if r {
-			setLoopDeadline(pc.l, &pc.rdl, t, func() { wakeAll(&pc.readers) })
+			setLoopDeadline(pc.l, &pc.rdl, t)
 		}
 		if w {
-			setLoopDeadline(pc.l, &pc.wdl, t, pc.wakeWriters)
+			setLoopDeadline(pc.l, &pc.wdl, t)
 		}
 		return nil
 	})
 }
 
-// setLoopDeadline moves d to t on l's clock; wake runs when it passes.
-func setLoopDeadline(l *loop.Loop, d *deadline, t time.Time, wake func()) {
+// setLoopDeadline moves d, made with init, to t on l's clock.
+func setLoopDeadline(l *loop.Loop, d *deadline, t time.Time) {
 	d.t.Stop()
 	d.expired = false
 	if t.IsZero() {
 		return
-	}
-	if d.fire == nil {
-		// Made once per deadline, so that moving it (as a server does
-		// before every read) allocates nothing.
-		d.fire = func() {
-			d.expired = true
-			wake()
-		}
 	}
 	if dur := untilDeadline(l, t); dur > 0 {
 		d.t = l.AfterFunc(dur, d.fire)
