@@ -21,22 +21,13 @@ import (
 	"github.com/weftio/weft/netpoll"
 )
 
-// echoServe accepts connections on ln and echoes each in a fiber of its
-// own until ln closes.
-func echoServe(ctx context.Context, ln *netpoll.Listener) error {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return err
-		}
-		spawn(ctx, func(ctx context.Context) error {
-			defer c.Close()
-			return echo(c, 16<<10)
-		})
-	}
+// echoConn echoes c in a fiber of its own until EOF, then closes it: a
+// handle for serveConns.
+func echoConn(ctx context.Context, c *netpoll.Conn) {
+	spawn(ctx, func(ctx context.Context) error {
+		defer c.Close()
+		return echo(c, 16<<10)
+	})
 }
 
 // Echo through both ends on fibers: a Dialled Conn writes messages from 1
@@ -58,7 +49,7 @@ func TestFiber_Echo(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				serve := spawn(ctx, func(ctx context.Context) error { return echoServe(ctx, ln) })
+				stop := serveConns(ctx, ln, echoConn)
 				c, err := netpoll.Dial(ctx, network, ln.Addr().String())
 				if err != nil {
 					return err
@@ -93,8 +84,8 @@ func TestFiber_Echo(t *testing.T) {
 					return fmt.Errorf("echoed %d bytes, sent %d (equal prefix %d)", len(got), len(want), commonPrefix(got, want))
 				}
 				c.Close()
-				ln.Close()
-				return serve()
+				_, err = stop()
+				return err
 			})
 		})
 	}
@@ -117,44 +108,26 @@ func TestFiber_ServesNetClients(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		serve := spawn(ctx, func(ctx context.Context) error { return echoServe(ctx, ln) })
-		results := make(chan error, clients)
-		for i := 0; i < clients; i++ {
-			go func() {
-				results <- func() error {
-					c, err := net.Dial("tcp", ln.Addr().String())
-					if err != nil {
-						return err
-					}
-					defer c.Close()
-					msg := bytes.Repeat([]byte{byte(i)}, 1000+i)
-					for range 10 {
-						if _, err := c.Write(msg); err != nil {
-							return err
-						}
-						got := make([]byte, len(msg))
-						if _, err := io.ReadFull(c, got); err != nil {
-							return err
-						}
-						if !bytes.Equal(got, msg) {
-							return errors.New("echo differs")
-						}
-					}
-					return nil
-				}()
-			}()
-		}
-		for i := 0; i < clients; i++ {
-			r, err := fiber.Blocking(ctx, func(context.Context) (error, error) { return <-results, nil })
+		stop := serveConns(ctx, ln, echoConn)
+		err = goClients(ctx, t, clients, func(i int) error {
+			c, err := net.Dial("tcp", ln.Addr().String())
 			if err != nil {
 				return err
 			}
-			if r != nil {
-				t.Error(r)
+			defer c.Close()
+			msg := bytes.Repeat([]byte{byte(i)}, 1000+i)
+			for range 10 {
+				if err := echoOnce(c, msg); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		ln.Close()
-		return serve()
+		_, err = stop()
+		return err
 	})
 }
 

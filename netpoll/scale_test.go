@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -88,17 +87,7 @@ func scaleClients(addr string, n int, opened, closed func() error) error {
 		c := conns[i]
 		c.SetDeadline(time.Now().Add(20 * time.Second))
 		msg := fmt.Appendf(nil, "connection %05d says %s\n", i, bytes.Repeat([]byte{'a' + byte(i%26)}, i%300))
-		if _, err := c.Write(msg); err != nil {
-			return err
-		}
-		got := make([]byte, len(msg))
-		if _, err := io.ReadFull(c, got); err != nil {
-			return err
-		}
-		if !bytes.Equal(got, msg) {
-			return fmt.Errorf("echo %q, want %q", got, msg)
-		}
-		return nil
+		return echoOnce(c, msg)
 	}); err != nil {
 		return fmt.Errorf("echoing: %w", err)
 	}
@@ -158,23 +147,16 @@ func TestScale_Fiber5000(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		serve := spawn(ctx, func(ctx context.Context) error {
-			for {
-				c, err := ln.AcceptConn()
-				if err != nil {
-					if errors.Is(err, net.ErrClosed) {
-						return nil
-					}
-					return err
-				}
-				accepted.Add(1)
-				open.Add(1)
-				spawn(ctx, func(ctx context.Context) error {
-					defer open.Add(-1)
-					defer c.Close()
-					return echo(c, 512)
-				})
-			}
+		// accepted and open are atomic, not serveConns' count: the client
+		// goroutine polls them while the loop runs.
+		stop := serveConns(ctx, ln, func(ctx context.Context, c *netpoll.Conn) {
+			accepted.Add(1)
+			open.Add(1)
+			spawn(ctx, func(ctx context.Context) error {
+				defer open.Add(-1)
+				defer c.Close()
+				return echo(c, 512)
+			})
 		})
 		done := make(chan error, 1)
 		go func() {
@@ -192,8 +174,7 @@ func TestScale_Fiber5000(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		ln.Close()
-		if err := serve(); err != nil {
+		if _, err := stop(); err != nil {
 			return err
 		}
 		return cerr

@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -20,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/internal/fdtest"
 	"github.com/weftio/weft/internal/testcert"
 	"github.com/weftio/weft/netpoll"
@@ -36,18 +34,14 @@ func tlsConfigs(t *testing.T) (server, client *tls.Config) {
 	return c.Server, c.Client
 }
 
-// tlsEchoServe accepts on ln until it closes and echoes every connection
-// through a TLS server in a fiber of its own; accepted counts them.
-func tlsEchoServe(ctx context.Context, ln *netpoll.Listener, cfg *tls.Config, accepted *int) error {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return err
-		}
-		*accepted++
+// tlsEchoListen listens on loopback and echoes every connection through a
+// TLS server with cfg, in a fiber of its own; stop is serveConns'.
+func tlsEchoListen(ctx context.Context, cfg *tls.Config) (ln *netpoll.Listener, stop func() (accepted int, err error), err error) {
+	ln, err = netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	stop = serveConns(ctx, ln, func(ctx context.Context, c *netpoll.Conn) {
 		spawn(ctx, func(ctx context.Context) error {
 			tc := tls.Server(c, cfg)
 			defer tc.Close()
@@ -60,7 +54,34 @@ func tlsEchoServe(ctx context.Context, ln *netpoll.Listener, cfg *tls.Config, ac
 			_, err := io.Copy(tc, tc) // until the client's close_notify
 			return err
 		})
+	})
+	return ln, stop, nil
+}
+
+// stopAccepted calls a stop from serveConns and fails t unless the server
+// accepted want connections.
+func stopAccepted(t *testing.T, stop func() (int, error), want int) error {
+	t.Helper()
+	accepted, err := stop()
+	if err != nil {
+		return err
 	}
+	if accepted != want {
+		t.Errorf("accepted %d connections, want %d", accepted, want)
+	}
+	return nil
+}
+
+// tlsStopEcho tells the echo server that tc is done with close_notify and
+// checks that the server's echo then ends with its own.
+func tlsStopEcho(tc *tls.Conn) error {
+	if err := tc.CloseWrite(); err != nil {
+		return fmt.Errorf("CloseWrite: %w", err)
+	}
+	if b, err := io.ReadAll(tc); err != nil || len(b) != 0 {
+		return fmt.Errorf("after close_notify the client read %d bytes, %v; want EOF", len(b), err)
+	}
+	return nil
 }
 
 var tlsSizes = []int{1, 16 << 10, 1 << 20}
@@ -93,12 +114,10 @@ func TestTLS_FiberClientFiberServer(t *testing.T) {
 	fdtest.Check(t)
 	serverCfg, clientCfg := tlsConfigs(t)
 	run(t, func(ctx context.Context) error {
-		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
+		ln, stop, err := tlsEchoListen(ctx, serverCfg)
 		if err != nil {
 			return err
 		}
-		accepted := 0
-		serve := spawn(ctx, func(ctx context.Context) error { return tlsEchoServe(ctx, ln, serverCfg, &accepted) })
 		c, err := netpoll.Dial(ctx, "tcp", ln.Addr().String())
 		if err != nil {
 			return err
@@ -116,20 +135,10 @@ func TestTLS_FiberClientFiberServer(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := tc.CloseWrite(); err != nil {
-			return fmt.Errorf("CloseWrite: %w", err)
-		}
-		if b, err := io.ReadAll(tc); err != nil || len(b) != 0 {
-			return fmt.Errorf("after close_notify the client read %d bytes, %v; want EOF", len(b), err)
-		}
-		ln.Close()
-		if err := serve(); err != nil {
+		if err := tlsStopEcho(tc); err != nil {
 			return err
 		}
-		if accepted != 1 {
-			t.Errorf("accepted %d connections, want 1", accepted)
-		}
-		return nil
+		return stopAccepted(t, stop, 1)
 	})
 }
 
@@ -139,59 +148,36 @@ func TestTLS_NetClientFiberServer(t *testing.T) {
 	fdtest.Check(t)
 	serverCfg, clientCfg := tlsConfigs(t)
 	run(t, func(ctx context.Context) error {
-		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0")
+		ln, stop, err := tlsEchoListen(ctx, serverCfg)
 		if err != nil {
 			return err
 		}
-		accepted := 0
-		serve := spawn(ctx, func(ctx context.Context) error { return tlsEchoServe(ctx, ln, serverCfg, &accepted) })
 		const clients = 3
-		done := make(chan error, clients)
-		for range clients {
-			go func() {
-				done <- func() error {
-					d := &net.Dialer{Timeout: 10 * time.Second}
-					tc, err := tls.DialWithDialer(d, "tcp", ln.Addr().String(), clientCfg)
-					if err != nil {
-						return err
-					}
-					defer tc.Close()
-					tc.SetDeadline(time.Now().Add(30 * time.Second))
-					err = tlsExchange(tc, func(msg []byte) func() error {
-						werr := make(chan error, 1)
-						go func() { _, err := tc.Write(msg); werr <- err }()
-						return func() error { return <-werr }
-					})
-					if err != nil {
-						return err
-					}
-					if err := tc.CloseWrite(); err != nil {
-						return err
-					}
-					if b, err := io.ReadAll(tc); err != nil || len(b) != 0 {
-						return fmt.Errorf("after close_notify the client read %d bytes, %v; want EOF", len(b), err)
-					}
-					return nil
-				}()
-			}()
-		}
-		for range clients {
-			cerr, err := fiber.Blocking(ctx, func(context.Context) (error, error) { return <-done, nil })
+		err = goClients(ctx, t, clients, func(int) error {
+			d := &net.Dialer{Timeout: 10 * time.Second}
+			tc, err := tls.DialWithDialer(d, "tcp", ln.Addr().String(), clientCfg)
 			if err != nil {
-				return err
+				return fmt.Errorf("Go TLS client: %w", err)
 			}
-			if cerr != nil {
-				t.Errorf("Go TLS client: %v", cerr)
+			defer tc.Close()
+			tc.SetDeadline(time.Now().Add(30 * time.Second))
+			err = tlsExchange(tc, func(msg []byte) func() error {
+				werr := make(chan error, 1)
+				go func() { _, err := tc.Write(msg); werr <- err }()
+				return func() error { return <-werr }
+			})
+			if err == nil {
+				err = tlsStopEcho(tc)
 			}
-		}
-		ln.Close()
-		if err := serve(); err != nil {
+			if err != nil {
+				return fmt.Errorf("Go TLS client: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		if accepted != clients {
-			t.Errorf("accepted %d connections, want %d", accepted, clients)
-		}
-		return nil
+		return stopAccepted(t, stop, clients)
 	})
 }
 
@@ -260,6 +246,19 @@ func (r httpRequest) reader() io.Reader {
 	return bytes.NewReader(r.body)
 }
 
+// check reads resp's body and checks that it is the answer to r.
+func (r httpRequest) check(resp *http.Response) error {
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("%s %s: reading the response: %w", r.method, r.path, err)
+	}
+	if resp.StatusCode != http.StatusOK || string(body) != httpAnswer(r.method, r.path, r.body) {
+		return fmt.Errorf("%s %s: %s %q", r.method, r.path, resp.Status, body)
+	}
+	return nil
+}
+
 var httpRequests = []httpRequest{
 	{method: "GET", path: "/"},
 	{method: "POST", path: "/small", body: []byte("name=weft&kind=loop")},
@@ -280,65 +279,35 @@ func TestHTTP_FiberServerNetClient(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		accepted := 0
-		serve := spawn(ctx, func(ctx context.Context) error {
-			for {
-				c, err := ln.AcceptConn()
-				if err != nil {
-					if errors.Is(err, net.ErrClosed) {
-						return nil
-					}
-					return err
-				}
-				accepted++
-				spawn(ctx, func(ctx context.Context) error { return httpServeConn(c) })
-			}
+		stop := serveConns(ctx, ln, func(ctx context.Context, c *netpoll.Conn) {
+			spawn(ctx, func(ctx context.Context) error { return httpServeConn(c) })
 		})
-		done := make(chan error, 1)
-		go func() {
+		err = goClients(ctx, t, 1, func(int) error {
 			tr := &http.Transport{DisableKeepAlives: false, MaxIdleConnsPerHost: 1}
 			defer tr.CloseIdleConnections()
 			client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-			done <- func() error {
-				for i, r := range httpRequests {
-					req, err := http.NewRequest(r.method, "http://"+ln.Addr().String()+r.path, r.reader())
-					if err != nil {
-						return err
-					}
-					resp, err := client.Do(req)
-					if err != nil {
-						return fmt.Errorf("%s %s: %w", r.method, r.path, err)
-					}
-					body, err := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if err != nil {
-						return fmt.Errorf("%s %s: reading the response: %w", r.method, r.path, err)
-					}
-					if resp.StatusCode != http.StatusOK || string(body) != httpAnswer(r.method, r.path, r.body) {
-						return fmt.Errorf("%s %s: %s %q", r.method, r.path, resp.Status, body)
-					}
-					if got := resp.Header.Get("X-Request-On-Conn"); got != strconv.Itoa(i+1) {
-						return fmt.Errorf("%s %s was request %s of its connection, want %d (keep-alive)", r.method, r.path, got, i+1)
-					}
+			for i, r := range httpRequests {
+				req, err := http.NewRequest(r.method, "http://"+ln.Addr().String()+r.path, r.reader())
+				if err != nil {
+					return err
 				}
-				return nil
-			}()
-		}()
-		cerr, err := fiber.Blocking(ctx, func(context.Context) (error, error) { return <-done, nil })
+				resp, err := client.Do(req)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", r.method, r.path, err)
+				}
+				if err := r.check(resp); err != nil {
+					return err
+				}
+				if got := resp.Header.Get("X-Request-On-Conn"); got != strconv.Itoa(i+1) {
+					return fmt.Errorf("%s %s was request %s of its connection, want %d (keep-alive)", r.method, r.path, got, i+1)
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if cerr != nil {
-			t.Error(cerr)
-		}
-		ln.Close()
-		if err := serve(); err != nil {
-			return err
-		}
-		if accepted != 1 {
-			t.Errorf("the client opened %d connections, want 1", accepted)
-		}
-		return nil
+		return stopAccepted(t, stop, 1) // one kept-alive connection
 	})
 }
 
@@ -384,13 +353,8 @@ func TestHTTP_FiberClientHTTPTestServer(t *testing.T) {
 			if err != nil {
 				return fmt.Errorf("%s %s: ReadResponse: %w", r.method, r.path, err)
 			}
-			body, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				return fmt.Errorf("%s %s: reading the response: %w", r.method, r.path, err)
-			}
-			if resp.StatusCode != http.StatusOK || string(body) != httpAnswer(r.method, r.path, r.body) {
-				return fmt.Errorf("%s %s: %s %q", r.method, r.path, resp.Status, body)
+			if err := r.check(resp); err != nil {
+				return err
 			}
 			if resp.Close {
 				return fmt.Errorf("%s %s: the server closes the connection", r.method, r.path)
