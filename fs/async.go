@@ -174,17 +174,13 @@ func (f *File) errOf(o *op) error {
 // or ctx ended while it ran (then o.res is its result, which counts).
 func (st *state) startAsync(ctx context.Context, o *op, then func(o *op, ctxErr error)) {
 	if st.err != nil {
-		if f := o.file; f != nil {
-			f.untrack(o)
-		}
+		o.drop()
 		o.res = -int32(unix.EIO)
 		then(o, st.err)
 		return
 	}
 	if err := ctx.Err(); err != nil {
-		if f := o.file; f != nil {
-			f.untrack(o)
-		}
+		o.drop()
 		o.res = -int32(unix.ECANCELED)
 		then(o, err)
 		return

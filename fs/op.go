@@ -65,14 +65,20 @@ type op struct {
 // complete records res and tells whoever waits. Loop goroutine only.
 func (o *op) complete(res int32) {
 	o.res, o.done = res, true
-	if f := o.file; f != nil {
-		f.untrack(o)
-	}
+	o.drop()
 	if o.then != nil {
 		o.then(o)
 		return
 	}
 	o.w.Wake()
+}
+
+// drop forgets an op that will never start (its file stops counting it
+// as in flight).
+func (o *op) drop() {
+	if f := o.file; f != nil {
+		f.untrack(o)
+	}
 }
 
 // err returns the op's errno, or nil.

@@ -20,9 +20,7 @@ import (
 // write, an open) is never reported as not done.
 func (st *state) await(ctx context.Context, o *op, what string) error {
 	if st.err != nil {
-		if f := o.file; f != nil {
-			f.untrack(o)
-		}
+		o.drop()
 		return st.err
 	}
 	st.nowaitRun = 0
