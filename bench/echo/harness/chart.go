@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"image/color"
 	"path/filepath"
 
 	"gonum.org/v1/plot/vg"
@@ -15,12 +14,7 @@ import (
 // style is how the charts look: each implementation in the same color
 // in every chart.
 var style = harness.Style{
-	Colors: map[string]color.Color{
-		"weft-callback": color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
-		"weft-fiber":    color.RGBA{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff},
-		"net":           color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff},
-		"gnet":          color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
-	},
+	Colors:   harness.Palette("weft-callback", "weft-fiber", "net", "gnet"),
 	Group:    140,
 	Solo:     40,
 	Headroom: 1.4,
@@ -62,17 +56,7 @@ func (rep *report) Charts(dir string) error {
 		for _, sr := range rr {
 			groups = append(groups, f0(float64(sr.Sc.Conns))+" connections")
 		}
-		collect := func(key string) []harness.Series {
-			var ss []harness.Series
-			for _, impl := range impls {
-				s := harness.Series{Name: impl}
-				for _, sr := range rr {
-					s.Vals = append(s.Vals, sr.Med(impl, key))
-				}
-				ss = append(ss, s)
-			}
-			return ss
-		}
+		collect := func(key string) []harness.Series { return harness.SeriesOf(impls, rr, key) }
 		p, err := style.Bars("Echo, 64-byte request/response: requests/s (higher is better)\n"+sub, "requests/s", groups, collect("rps"),
 			func(v float64) string { return fmt.Sprintf("%.0fk", v/1e3) })
 		if err != nil {

@@ -32,7 +32,6 @@ import (
 	"debug/buildinfo"
 	"flag"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -42,28 +41,25 @@ import (
 
 // results is everything a run of the harness found: what the report is
 // made from.
-type results struct {
-	Meta meta  `json:"meta"`
-	Runs []Run `json:"runs"`
-}
+type results = harness.Results[meta, Run]
 
+// meta is how the harness ran, for the report: its JSON begins with the
+// Stamp's fields and ends with the Span's.
 type meta struct {
-	Date        string          `json:"date"`
-	Command     string          `json:"command"`
-	Machine     harness.Machine `json:"machine"`
-	GoVersion   string          `json:"go_version"`
-	GnetVersion string          `json:"gnet_version"`
-	WeftRev     string          `json:"weft_rev"`
-	Rounds      int             `json:"rounds"`
-	Dur         string          `json:"dur"`
-	Warmup      string          `json:"warmup"`
-	Settle      string          `json:"settle"`
-	Quick       bool            `json:"quick"`
-	Impls       []string        `json:"impls"`
-	Scenarios   []scenario      `json:"scenarios"`
-	LoadStart   float64         `json:"load_start"`
-	LoadEnd     float64         `json:"load_end"`
-	Elapsed     string          `json:"elapsed"`
+	harness.Stamp // date, command, machine
+
+	GoVersion   string     `json:"go_version"`
+	GnetVersion string     `json:"gnet_version"`
+	WeftRev     string     `json:"weft_rev"`
+	Rounds      int        `json:"rounds"`
+	Dur         string     `json:"dur"`
+	Warmup      string     `json:"warmup"`
+	Settle      string     `json:"settle"`
+	Quick       bool       `json:"quick"`
+	Impls       []string   `json:"impls"`
+	Scenarios   []scenario `json:"scenarios"`
+
+	harness.Span // load_start, load_end, elapsed
 }
 
 func main() {
@@ -83,8 +79,7 @@ func main() {
 	rev := flag.String("rev", "", "the weft revision, for the report")
 	verbose := flag.Bool("v", false, "print the client's lines")
 	flag.Parse()
-	set := map[string]bool{}
-	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := harness.GivenFlags()
 
 	var res results
 	if files.From != "" {
@@ -128,9 +123,7 @@ func main() {
 			scs = slices.DeleteFunc(scs, func(s scenario) bool { return !strings.Contains(s.Name, *only) })
 		}
 		res.Meta = meta{
-			Date:      time.Now().UTC().Format("2006-01-02 15:04 UTC"),
-			Command:   *command,
-			Machine:   harness.DescribeMachine(),
+			Stamp:     harness.NewStamp(*command),
 			WeftRev:   *rev,
 			Rounds:    *rounds,
 			Dur:       dur.String(),
@@ -139,7 +132,7 @@ func main() {
 			Quick:     *quick,
 			Impls:     impls,
 			Scenarios: scs,
-			LoadStart: harness.LoadAvg(),
+			Span:      harness.Begin(),
 		}
 		if bi, err := buildinfo.ReadFile(*bin + "/server"); err == nil {
 			res.Meta.GoVersion = bi.GoVersion
@@ -152,11 +145,9 @@ func main() {
 			fatal("server binary: %v", err)
 		}
 		cfg := config{bin: *bin, dur: *dur, warmup: *warmup, settle: *settle, verbose: *verbose}
-		t0 := time.Now()
 		turns := harness.Schedule(*rounds, scs, func(scenario) []string { return impls })
 		res.Runs = harness.RunAll(turns, cfg.run, label, brief)
-		res.Meta.LoadEnd = harness.LoadAvg()
-		res.Meta.Elapsed = time.Since(t0).Round(time.Second).String()
+		res.Meta.End()
 		if err := files.Save(res); err != nil {
 			fatal("%v", err)
 		}
@@ -189,7 +180,5 @@ func brief(r Run) string {
 	return ""
 }
 
-func fatal(format string, a ...any) {
-	fmt.Fprintf(os.Stderr, "harness: "+format+"\n", a...)
-	os.Exit(1)
-}
+// fatal ends the harness with a message.
+var fatal = harness.Fatalf

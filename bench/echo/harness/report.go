@@ -48,10 +48,7 @@ func perReq(r Run, n int64) float64 {
 }
 
 // scenarioReport is a scenario's figures.
-type scenarioReport struct {
-	Sc scenario
-	*harness.Table[Run]
-}
+type scenarioReport = harness.Section[scenario, Run]
 
 // report is the harness's results, analysed.
 type report struct {
@@ -162,10 +159,10 @@ func (rep *report) Markdown(imgRef string, withCharts bool) string {
 		Command: cmp.Or(m.Command, "scripts/bench_echo.sh"),
 		Date:    m.Date, Elapsed: m.Elapsed, Quick: m.Quick,
 	}.String())
-	p("- Machine: %s, %d CPUs (nproc), %s, %s RAM. Other processes may share it: "+
+	p("- Machine: %s. Other processes may share it: "+
 		"the load average was %.2f at the start and %.2f at the end, and the tables show the CPU other processes used during each window. "+
 		"**The figures may be noisy**; read the ± (half the range over the rounds, as a percentage of the median) before a difference.\n",
-		m.Machine.CPUModel, m.Machine.NProc, m.Machine.Kernel, m.Machine.MemTotal, m.LoadStart, m.LoadEnd)
+		m.Machine, m.LoadStart, m.LoadEnd)
 	p("- Go %s; gnet %s; weft %s.\n", strings.TrimPrefix(m.GoVersion, "go"), cmp.Or(m.GnetVersion, "?"), cmp.Or(m.WeftRev, "(working tree)"))
 	p("- %d round(s); each rr and stream run loads the server for a %s warm-up, then measures a %s window. Medians over the rounds.\n\n", m.Rounds, m.Warmup, m.Dur)
 
@@ -278,13 +275,9 @@ func (rep *report) Markdown(imgRef string, withCharts bool) string {
 			rss = mib(r.RSSBefore) + " / " + mib(r.RSSOpen) + " / " + mib(r.RSSEcho)
 			per = f0(r.BytesPerConnO) + " / " + f0(r.BytesPerConnE)
 		}
-		ok := "yes"
-		if r.Failed {
-			ok = "**failed**"
-		}
 		p("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Round, r.Scenario, r.Impl,
 			harness.Started(r.Start), rate, lat, cpu,
-			cpuS(r), nz(r.ClientCPUS), nz(r.OtherCPUS), nz(r.WindowS), f2(r.DialS), rss, per, ok)
+			cpuS(r), nz(r.ClientCPUS), nz(r.OtherCPUS), nz(r.WindowS), f2(r.DialS), rss, per, r.Outcome())
 	}
 	p("\n</details>\n")
 	return b.String()

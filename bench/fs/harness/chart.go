@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"image/color"
 	"path/filepath"
 	"slices"
 
@@ -16,12 +15,7 @@ import (
 // style is how the charts look: each implementation in the same color
 // in every chart (weft blue as in the echo charts, os grey as net there).
 var style = harness.Style{
-	Colors: map[string]color.Color{
-		"weft-uring": color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
-		"weft-pool":  color.RGBA{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff},
-		"os":         color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff},
-		"fio":        color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
-	},
+	Colors:   harness.Palette("weft-uring", "weft-pool", "os", "fio"),
 	Group:    120,
 	Solo:     30,
 	Headroom: 1.45,
@@ -69,17 +63,7 @@ func (rep *report) Charts(dir string) error {
 				}
 			}
 		}
-		collect := func(key string) []harness.Series {
-			var ss []harness.Series
-			for _, impl := range impls {
-				s := harness.Series{Name: impl}
-				for _, sr := range srs {
-					s.Vals = append(s.Vals, sr.Med(impl, key))
-				}
-				ss = append(ss, s)
-			}
-			return ss
-		}
+		collect := func(key string) []harness.Series { return harness.SeriesOf(impls, srs, key) }
 		key, ylabel, what := "iops", "reads/s", "IOPS"
 		tpFormat := func(v float64) string {
 			if v >= 1e4 {

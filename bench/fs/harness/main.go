@@ -40,30 +40,27 @@ import (
 
 // results is everything a run of the harness found: what the report is
 // made from.
-type results struct {
-	Meta meta  `json:"meta"`
-	Runs []Run `json:"runs"`
-}
+type results = harness.Results[meta, Run]
 
+// meta is how the harness ran, for the report: its JSON begins with the
+// Stamp's fields and ends with the Span's.
 type meta struct {
-	Date       string          `json:"date"`
-	Command    string          `json:"command"`
-	Machine    harness.Machine `json:"machine"`
-	Disk       disk            `json:"disk"`
-	GoVersion  string          `json:"go_version"`
-	FioVersion string          `json:"fio_version"`
-	WeftRev    string          `json:"weft_rev"`
-	File       string          `json:"file"`
-	FileSize   int64           `json:"file_size"`
-	Rounds     int             `json:"rounds"`
-	Dur        string          `json:"dur"`
-	Quick      bool            `json:"quick"`
-	Settle     string          `json:"settle"`
-	Impls      []string        `json:"impls"`
-	Scenarios  []scenario      `json:"scenarios"`
-	LoadStart  float64         `json:"load_start"`
-	LoadEnd    float64         `json:"load_end"`
-	Elapsed    string          `json:"elapsed"`
+	harness.Stamp // date, command, machine
+
+	Disk       disk       `json:"disk"`
+	GoVersion  string     `json:"go_version"`
+	FioVersion string     `json:"fio_version"`
+	WeftRev    string     `json:"weft_rev"`
+	File       string     `json:"file"`
+	FileSize   int64      `json:"file_size"`
+	Rounds     int        `json:"rounds"`
+	Dur        string     `json:"dur"`
+	Quick      bool       `json:"quick"`
+	Settle     string     `json:"settle"`
+	Impls      []string   `json:"impls"`
+	Scenarios  []scenario `json:"scenarios"`
+
+	harness.Span // load_start, load_end, elapsed
 }
 
 // scenario is one mode at one depth, and who runs it.
@@ -91,8 +88,7 @@ func main() {
 	rev := flag.String("rev", "", "the weft revision, for the report")
 	verbose := flag.Bool("v", false, "print fsbench's stderr")
 	flag.Parse()
-	set := map[string]bool{}
-	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := harness.GivenFlags()
 
 	var res results
 	if files.From != "" {
@@ -141,9 +137,7 @@ func main() {
 			fatal("%s is on tmpfs: the benchmark needs a file on a disk", *file)
 		}
 		res.Meta = meta{
-			Date:      time.Now().UTC().Format("2006-01-02 15:04 UTC"),
-			Command:   *command,
-			Machine:   harness.DescribeMachine(),
+			Stamp:     harness.NewStamp(*command),
 			Disk:      d,
 			WeftRev:   *rev,
 			File:      *file,
@@ -154,7 +148,7 @@ func main() {
 			Settle:    settle.String(),
 			Impls:     impls,
 			Scenarios: scs,
-			LoadStart: harness.LoadAvg(),
+			Span:      harness.Begin(),
 		}
 		if bi, err := buildinfo.ReadFile(*bin); err == nil {
 			res.Meta.GoVersion = bi.GoVersion
@@ -169,11 +163,9 @@ func main() {
 			res.Meta.FioVersion = strings.TrimSpace(string(out))
 		}
 		cfg := config{bin: *bin, file: *file, dur: *dur, fio: *fio, settle: *settle, verbose: *verbose}
-		t0 := time.Now()
 		turns := harness.Schedule(*rounds, scs, func(sc scenario) []string { return sc.Impls })
 		res.Runs = harness.RunAll(turns, cfg.run, label, brief)
-		res.Meta.LoadEnd = harness.LoadAvg()
-		res.Meta.Elapsed = time.Since(t0).Round(time.Second).String()
+		res.Meta.End()
 		for _, r := range res.Runs {
 			if r.FioVer != "" && res.Meta.FioVersion == "" {
 				res.Meta.FioVersion = r.FioVer
@@ -224,7 +216,5 @@ func brief(r Run) string {
 		r.IOPS, r.MBps, r.P50us, r.P99us, r.CPUusOp, r.Cached0, r.Cached1)
 }
 
-func fatal(format string, a ...any) {
-	fmt.Fprintf(os.Stderr, "harness: "+format+"\n", a...)
-	os.Exit(1)
-}
+// fatal ends the harness with a message.
+var fatal = harness.Fatalf

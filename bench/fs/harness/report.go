@@ -23,10 +23,7 @@ var metrics = harness.Metrics[Run]{
 }
 
 // scenarioReport is a scenario's figures.
-type scenarioReport struct {
-	Sc scenario
-	*harness.Table[Run]
-}
+type scenarioReport = harness.Section[scenario, Run]
 
 // report is the harness's results, analysed.
 type report struct {
@@ -126,9 +123,9 @@ func (rep *report) Markdown(imgRef string, withCharts bool) string {
 		Command: cmp.Or(m.Command, "scripts/bench_fs.sh"),
 		Date:    m.Date, Elapsed: m.Elapsed, Quick: m.Quick,
 	}.String())
-	p("- Machine: %s, %d CPUs (nproc), %s, %s RAM. Other processes may share it: the load average was %.2f at the start and %.2f at the end. "+
+	p("- Machine: %s. Other processes may share it: the load average was %.2f at the start and %.2f at the end. "+
 		"**The figures may be noisy**; read the ± (half the range over the rounds, as a percentage of the median) before a difference.\n",
-		m.Machine.CPUModel, m.Machine.NProc, m.Machine.Kernel, m.Machine.MemTotal, m.LoadStart, m.LoadEnd)
+		m.Machine, m.LoadStart, m.LoadEnd)
 	d := m.Disk
 	model := ""
 	if d.Model != "" {
@@ -244,10 +241,6 @@ func (rep *report) Markdown(imgRef string, withCharts bool) string {
 	p("| round | scenario | implementation | started (UTC) | who reads | IOPS | MB/s | p50 / p99 µs | CPU µs/read | loop turns / read | cached before → after | others' CPU s | MiB reported to host | window s | ok |\n")
 	p("|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range rep.Runs {
-		ok := "yes"
-		if r.Failed {
-			ok = "**failed**"
-		}
 		turns, reported := "", ""
 		if r.Turns > 0 && r.Ops > 0 {
 			turns = fmt.Sprintf("%.3f", float64(r.Turns)/float64(r.Ops))
@@ -258,7 +251,7 @@ func (rep *report) Markdown(imgRef string, withCharts bool) string {
 		p("| %d | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %.0f %% → %.0f %% | %s | %s | %s | %s |\n", r.Round, r.Scenario, r.Impl,
 			harness.Started(r.Start), r.Threads,
 			f0(r.IOPS), f1(r.MBps), lat(r.P50us), lat(r.P99us), f2(r.CPUusOp), turns, r.Cached0, r.Cached1,
-			f2(r.OthersS), reported, f2(r.WindowS), ok)
+			f2(r.OthersS), reported, f2(r.WindowS), r.Outcome())
 	}
 	p("\n</details>\n")
 	return b.String()

@@ -19,6 +19,37 @@ type Series struct {
 	Vals []float64 // one per group; NaN (no run counted) draws no bar and no label
 }
 
+// Palette gives impls the colors of every harness's charts, in order:
+// blue and cyan (for weft's two implementations), grey (for the plain-Go
+// baseline), orange (for the rival); the colors repeat after four.
+func Palette(impls ...string) map[string]color.Color {
+	colors := []color.Color{
+		color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
+		color.RGBA{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff},
+		color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff},
+		color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
+	}
+	m := map[string]color.Color{}
+	for i, impl := range impls {
+		m[impl] = colors[i%len(colors)]
+	}
+	return m
+}
+
+// SeriesOf is a chart's bars of metric key: a series per implementation
+// in impls, with a bar per section in groups (its median, NaN if none).
+func SeriesOf[S any, R Run](impls []string, groups []*Section[S, R], key string) []Series {
+	var ss []Series
+	for _, impl := range impls {
+		s := Series{Name: impl}
+		for _, g := range groups {
+			s.Vals = append(s.Vals, g.Med(impl, key))
+		}
+		ss = append(ss, s)
+	}
+	return ss
+}
+
 // Style is how a harness's bar charts look.
 type Style struct {
 	Colors   map[string]color.Color // by implementation: the same in every chart

@@ -23,6 +23,7 @@ func TestFormats(t *testing.T) {
 		{harness.WithRange(harness.NewStat(nil), harness.F0), "—"},
 		{harness.WithRange(harness.NewStat([]float64{1500}), harness.F0), "1,500"},
 		{harness.Started("2025-11-27T16:24:05Z"), "2025-11-27 16:24:05"},
+		{harness.Machine{CPUModel: "Xeon", NProc: 4, Kernel: "Linux 6.1", MemTotal: "16 GiB"}.String(), "Xeon, 4 CPUs (nproc), Linux 6.1, 16 GiB RAM"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

@@ -40,3 +40,12 @@ type Run interface {
 	Key() Key
 	status() Status
 }
+
+// Outcome is the run's cell in a report's table of every run: "yes", or
+// "**failed**".
+func (s Status) Outcome() string {
+	if s.Failed {
+		return "**failed**"
+	}
+	return "yes"
+}

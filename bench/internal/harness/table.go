@@ -101,3 +101,10 @@ func (t *Table[R]) Med(impl, key string) float64 {
 	}
 	return math.NaN()
 }
+
+// Section is a scenario of a report with its table: S is the harness's
+// scenario type.
+type Section[S any, R Run] struct {
+	Sc S
+	*Table[R]
+}

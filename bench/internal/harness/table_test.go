@@ -99,3 +99,38 @@ func TestInRounds(t *testing.T) {
 		}
 	}
 }
+
+func TestSeriesOf(t *testing.T) {
+	var runs []run
+	for round := 1; round <= 3; round++ {
+		runs = append(runs,
+			run{Scenario: "a", Impl: "x", Round: round, Value: float64(round)},
+			run{Scenario: "b", Impl: "x", Round: round, Value: 10},
+			run{Scenario: "b", Impl: "y", Round: round, Value: 20})
+	}
+	m := harness.Metrics[run]{"v": func(r run) float64 { return r.Value }}
+	var secs []*harness.Section[string, run]
+	for _, sc := range []string{"a", "b"} {
+		secs = append(secs, &harness.Section[string, run]{Sc: sc, Table: harness.NewTable(sc, []string{"x", "y"}, runs, m)})
+	}
+	ss := harness.SeriesOf([]string{"y", "x"}, secs, "v")
+	if len(ss) != 2 || ss[0].Name != "y" || !same(ss[0].Vals[0], math.NaN()) || ss[0].Vals[1] != 20 ||
+		ss[1].Name != "x" || ss[1].Vals[0] != 2 || ss[1].Vals[1] != 10 {
+		t.Errorf("SeriesOf: %+v", ss)
+	}
+	if p := harness.Palette("a", "b", "c", "d", "e"); len(p) != 5 || p["a"] != p["e"] || p["a"] == p["b"] {
+		t.Errorf("Palette: %v", p)
+	}
+}
+
+func TestOutcome(t *testing.T) {
+	var s harness.Status
+	s.Warn("slow")
+	if got := s.Outcome(); got != "yes" {
+		t.Errorf("Outcome of a warned run: %q", got)
+	}
+	s.Fail("broken")
+	if got := s.Outcome(); got != "**failed**" {
+		t.Errorf("Outcome of a failed run: %q", got)
+	}
+}

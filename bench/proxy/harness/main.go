@@ -24,11 +24,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/weftio/weft/bench/internal/harness"
 )
 
 func main() {
@@ -85,22 +86,16 @@ func run(bin string, rounds int, d time.Duration, conns []int, md, cmdLine strin
 	defer stop(up)
 	var all []result
 	started := time.Now()
-	for r := 0; r < rounds; r++ {
-		for _, n := range conns {
-			order := slices.Clone(impls)
-			k := r % len(order)
-			order = append(order[k:], order[:k]...)
-			for _, impl := range order {
-				res, err := runOne(bin, tmp, impl, upAddr, n, d)
-				if err != nil {
-					return fmt.Errorf("round %d, %s at %d connections: %w", r+1, impl, n, err)
-				}
-				res.round = r + 1
-				all = append(all, res)
-				fmt.Fprintf(os.Stderr, "round %d  %-9s c=%-4d %8.0f req/s  p50 %7v  p99 %7v  %6.1f µs CPU/req  errors %d\n",
-					r+1, impl, n, res.rps, res.p50, res.p99, float64(res.cpuPerReq.Nanoseconds())/1e3, res.errs)
-			}
+	for _, t := range harness.Schedule(rounds, conns, func(int) []string { return impls }) {
+		n, impl := t.Scenario, t.Impl
+		res, err := runOne(bin, tmp, impl, upAddr, n, d)
+		if err != nil {
+			return fmt.Errorf("round %d, %s at %d connections: %w", t.Round, impl, n, err)
 		}
+		res.round = t.Round
+		all = append(all, res)
+		fmt.Fprintf(os.Stderr, "round %d  %-9s c=%-4d %8.0f req/s  p50 %7v  p99 %7v  %6.1f µs CPU/req  errors %d\n",
+			t.Round, impl, n, res.rps, res.p50, res.p99, float64(res.cpuPerReq.Nanoseconds())/1e3, res.errs)
 	}
 	report := render(all, conns, rounds, d, cmdLine, started)
 	if md == "" {

@@ -3,22 +3,18 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/weftio/weft/bench/internal/harness"
 )
 
-// median of xs (which it sorts).
+// median of xs, or 0 if there are none.
 func median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
-	slices.Sort(xs)
-	if n := len(xs); n%2 == 1 {
-		return xs[n/2]
-	} else {
-		return (xs[n/2-1] + xs[n/2]) / 2
-	}
+	return harness.NewStat(xs).Med
 }
 
 // stat is an implementation's medians at one connection count.
@@ -62,9 +58,9 @@ func render(all []result, conns []int, rounds int, d time.Duration, cmdLine stri
 	fmt.Fprintf(&b, "\nTargets (issue 7), on the medians, and run against run per round:\n\n")
 	for _, n := range conns {
 		w, hu, ng := statsOf(all, "weft", n), statsOf(all, "httputil", n), statsOf(all, "nginx", n)
-		rounds1, rounds2 := perRound(all, n)
-		fmt.Fprintf(&b, "- %d connections: more requests/s and less CPU per request than httputil.ReverseProxy: **%s** (%.2f× the requests/s, %.2f× the CPU; held in %s rounds); at least 0.8× nginx's requests/s: **%s** (%.2f×; held in %s rounds)\n",
-			n, yes(w.rps > hu.rps && w.cpu < hu.cpu), w.rps/hu.rps, w.cpu/hu.cpu, rounds1, yes(w.rps >= 0.8*ng.rps), w.rps/ng.rps, rounds2)
+		rounds1, rounds2 := perRound(all, n, rounds)
+		fmt.Fprintf(&b, "- %d connections: more requests/s and less CPU per request than httputil.ReverseProxy: %s (%.2f× the requests/s, %.2f× the CPU; held in %s rounds); at least 0.8× nginx's requests/s: %s (%.2f×; held in %s rounds)\n",
+			n, harness.Verdict(w.rps > hu.rps && w.cpu < hu.cpu, false), w.rps/hu.rps, w.cpu/hu.cpu, rounds1, harness.Verdict(w.rps >= 0.8*ng.rps, false), w.rps/ng.rps, rounds2)
 	}
 	fmt.Fprintf(&b, "\n## Every run\n\n| round | connections | proxy | requests/s | p50 µs | p99 µs | CPU µs/request | errors |\n|---:|---:|---|---:|---:|---:|---:|---:|\n")
 	for _, r := range all {
@@ -73,9 +69,9 @@ func render(all []result, conns []int, rounds int, d time.Duration, cmdLine stri
 	return b.String()
 }
 
-// perRound counts the rounds in which weft beat httputil on both figures,
-// and reached 0.8× nginx's requests/s.
-func perRound(all []result, conns int) (string, string) {
+// perRound counts the rounds, of those with runs at conns, in which weft
+// beat httputil on both figures, and reached 0.8× nginx's requests/s.
+func perRound(all []result, conns, rounds int) (string, string) {
 	byRound := map[int]map[string]result{}
 	for _, r := range all {
 		if r.conns != conns {
@@ -86,22 +82,14 @@ func perRound(all []result, conns int) (string, string) {
 		}
 		byRound[r.round][r.impl] = r
 	}
-	a, c := 0, 0
-	for _, m := range byRound {
-		w, hu, ng := m["weft"], m["httputil"], m["nginx"]
-		if w.rps > hu.rps && w.cpuPerReq < hu.cpuPerReq {
-			a++
-		}
-		if w.rps >= 0.8*ng.rps {
-			c++
-		}
-	}
-	return fmt.Sprintf("%d of %d", a, len(byRound)), fmt.Sprintf("%d of %d", c, len(byRound))
-}
-
-func yes(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
+	beatHttputil := harness.InRounds(rounds, func(round int) (bool, bool) {
+		m := byRound[round]
+		w, hu := m["weft"], m["httputil"]
+		return w.rps > hu.rps && w.cpuPerReq < hu.cpuPerReq, m != nil
+	})
+	nearNginx := harness.InRounds(rounds, func(round int) (bool, bool) {
+		m := byRound[round]
+		return m["weft"].rps >= 0.8*m["nginx"].rps, m != nil
+	})
+	return beatHttputil, nearNginx
 }
