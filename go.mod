@@ -9,3 +9,8 @@ require (
 )
 
 require golang.org/x/sync v0.25.0
+
+require (
+	golang.org/x/exp v0.0.0-20261113113407-e3970619a1a4 // indirect
+	golang.org/x/net v0.62.0 // indirect
+)
