@@ -93,6 +93,7 @@ func (c *Conn) Ready(ev poller.Events) {
 		if err := c.drain(); err != nil {
 			c.fail(err)
 		}
+		c.wakeRawWriters()
 	}
 }
 
@@ -101,6 +102,7 @@ func (c *Conn) fail(err error) {
 	c.failPending(err)
 	c.release(true)
 	wakeAll(&c.readers)
+	c.wakeRawWriters()
 }
 
 func wakeAll(ws *[]fiber.Waiter) {
@@ -216,6 +218,7 @@ func (c *Conn) Close() error {
 		}
 		c.failPending(net.ErrClosed)
 		wakeAll(&c.readers)
+		c.wakeRawWriters()
 		c.closeGracefully()
 		return nil
 	})
@@ -230,6 +233,7 @@ func (c *Conn) CloseWrite() error {
 		}
 		c.wrShut = true
 		c.failPending(net.ErrClosed)
+		c.wakeRawWriters()
 		return c.shutdownWrite()
 	})
 }
@@ -332,7 +336,10 @@ func (c *Conn) setDeadline(write bool, t time.Time) {
 // wakeReaders and wakeWriters are what a passing deadline wakes.
 func (c *Conn) wakeReaders() { wakeAll(&c.readers) }
 
-func (c *Conn) wakeWriters() { c.failPending(os.ErrDeadlineExceeded) }
+func (c *Conn) wakeWriters() {
+	c.failPending(os.ErrDeadlineExceeded)
+	c.wakeRawWriters()
+}
 
 // SetNoDelay sets TCP_NODELAY (on by default).
 func (c *Conn) SetNoDelay(on bool) error {

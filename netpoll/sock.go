@@ -51,8 +51,9 @@ type sock struct {
 // connection does not pay for it: the linger timer of a close that waits
 // for its queue to drain, and a fiber-face connection's deadlines.
 type sockExtra struct {
-	lingerT  timer.Timer
-	rdl, wdl deadline
+	lingerT    timer.Timer
+	rdl, wdl   deadline
+	rawWriters []fiber.Waiter // fibers parked in RawConn.Write (rawconn.go)
 }
 
 // extra returns s's extras, making them the first time.
