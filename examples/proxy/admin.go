@@ -42,6 +42,8 @@ func (p *proxy) startAdmin(addr string, out io.Writer) (stop func(), err error) 
 func (p *proxy) writeMetrics(w io.Writer) {
 	fmt.Fprintf(w, "# HELP weft_proxy_client_connections Client connections open.\n# TYPE weft_proxy_client_connections gauge\nweft_proxy_client_connections %d\n", p.conns.Load())
 	fmt.Fprintf(w, "# HELP weft_proxy_client_connections_total Client connections accepted.\n# TYPE weft_proxy_client_connections_total counter\nweft_proxy_client_connections_total %d\n", p.served.Load())
+	fmt.Fprintf(w, "# HELP weft_proxy_tcp_bytes_total Bytes moved in tcp mode, both ways, by how: copied through the proxy's memory, or spliced (splice(2)).\n# TYPE weft_proxy_tcp_bytes_total counter\n")
+	fmt.Fprintf(w, "weft_proxy_tcp_bytes_total{how=\"copy\"} %d\nweft_proxy_tcp_bytes_total{how=\"splice\"} %d\n", p.moved[0].Load(), p.moved[1].Load())
 	series := []struct {
 		name, help, typ string
 		get             func(*upstream) int64

@@ -59,6 +59,7 @@ type config struct {
 	admin           string
 	tlsCert         string
 	tlsKey          string
+	noSplice        bool // -splice=false: tcp mode copies through user memory
 }
 
 func main() {
@@ -101,9 +102,11 @@ func parse(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.admin, "admin", "", "address serving /metrics (Prometheus text format) and /healthz")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate (PEM) to terminate TLS with on the listener (http mode)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "key (PEM) of -tls-cert")
+	splice := fs.Bool("splice", true, "tcp mode, Linux: move bytes socket to socket with splice(2) instead of copying them through the proxy's memory")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	c.noSplice = !*splice
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}

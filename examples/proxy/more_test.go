@@ -60,9 +60,7 @@ func TestHTTP_Admin(t *testing.T) {
 	fdtest.Check(t)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }))
 	defer up.Close()
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	adminAddr := ln.Addr().String()
-	ln.Close()
+	adminAddr := freeAddr(t)
 	addr := startProxy(t, config{upstreams: []string{up.Listener.Addr().String()}, admin: adminAddr})
 	cl := client(t)
 	for range 5 {
@@ -73,19 +71,16 @@ func TestHTTP_Admin(t *testing.T) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	get := func(path string) string {
-		resp, err := cl.Get("http://" + adminAddr + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
+	resp, err := cl.Get("http://" + adminAddr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := get("/healthz"); got != "ok\n" {
-		t.Fatalf("/healthz: %q", got)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "ok\n" {
+		t.Fatalf("/healthz: %q", b)
 	}
-	m := get("/metrics")
+	m := metrics(t, adminAddr)
 	want := fmt.Sprintf("weft_proxy_upstream_requests_total{upstream=%q} 5\n", up.Listener.Addr().String())
 	if !strings.Contains(m, want) || !strings.Contains(m, "# TYPE weft_proxy_client_connections gauge") {
 		t.Fatalf("/metrics lacks %q:\n%s", want, m)

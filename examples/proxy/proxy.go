@@ -55,6 +55,7 @@ type proxy struct {
 	served atomic.Int64 // client connections accepted
 	tls    *tls.Config  // -tls-cert: TLS terminated on the listener
 	log    *slog.Logger // -access-log, or nil
+	moved  [2]atomic.Int64 // tcp mode: bytes copied [0] and spliced [1]
 }
 
 // pick chooses the upstream for a new connection or request, skipping the

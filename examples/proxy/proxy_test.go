@@ -338,21 +338,120 @@ func TestHTTP_Errors(t *testing.T) {
 }
 
 // TestTCP_RoundTripHalfClose sends 200 MB through the proxy in tcp mode to
-// an echo upstream, half-closes, and reads the whole echo back.
+// an echo upstream, half-closes, and reads the whole echo back: with
+// splice(2) (the default on Linux) and, 20 MB, copying (-splice=false).
 func TestTCP_RoundTripHalfClose(t *testing.T) {
-	fdtest.Check(t)
-	upAddr, stopUp, err := startDemo("tcp")
+	for _, tc := range []struct {
+		name     string
+		noSplice bool
+		size     int
+	}{{"splice", false, 200 << 20}, {"copy", true, 20 << 20}} {
+		t.Run(tc.name, func(t *testing.T) {
+			fdtest.Check(t)
+			upAddr, stopUp, err := startDemo("tcp")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stopUp()
+			admin := freeAddr(t)
+			addr := startProxy(t, config{mode: "tcp", upstreams: []string{upAddr}, noSplice: tc.noSplice, admin: admin})
+			tcpRoundTrip(t, addr, tc.size)
+			// Every byte went the way asked, both ways.
+			m := metrics(t, admin)
+			how, other := "splice", "copy"
+			if tc.noSplice {
+				how, other = other, how
+			}
+			for _, want := range []string{
+				fmt.Sprintf("weft_proxy_tcp_bytes_total{how=%q} %d\n", how, 2*tc.size),
+				fmt.Sprintf("weft_proxy_tcp_bytes_total{how=%q} 0\n", other),
+			} {
+				if !strings.Contains(m, want) {
+					t.Errorf("/metrics lacks %q:\n%s", want, m)
+				}
+			}
+		})
+	}
+}
+
+// TestTCP_IdleTimeout: in tcp mode, with splice and copying, a tunnel in
+// use stays open for longer than -idle-timeout, and one where nothing
+// moves is closed at it.
+func TestTCP_IdleTimeout(t *testing.T) {
+	for _, noSplice := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noSplice=%v", noSplice), func(t *testing.T) {
+			fdtest.Check(t)
+			upAddr, stopUp, err := startDemo("tcp")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stopUp()
+			const idle = 200 * time.Millisecond
+			addr := startProxy(t, config{mode: "tcp", upstreams: []string{upAddr}, idleTimeout: idle, noSplice: noSplice})
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			// Keep it busy for three idle times with a byte every idle/4.
+			buf := make([]byte, 1)
+			for i := range 12 {
+				if _, err := c.Write([]byte{byte(i)}); err != nil {
+					t.Fatalf("write %d: %v", i, err)
+				}
+				if _, err := io.ReadFull(c, buf); err != nil || buf[0] != byte(i) {
+					t.Fatalf("echo %d: %v %v", i, buf, err)
+				}
+				time.Sleep(idle / 4)
+			}
+			// Now silence: the proxy closes it within a few idle times.
+			start := time.Now()
+			c.SetReadDeadline(time.Now().Add(10 * idle))
+			if _, err := c.Read(buf); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("silent tunnel not closed by the proxy: %v", err)
+			}
+			if d := time.Since(start); d < idle/2 {
+				t.Errorf("closed after %v, before the idle time %v", d, idle)
+			}
+		})
+	}
+}
+
+// freeAddr returns a loopback address nothing listens on, for -admin.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stopUp()
-	addr := startProxy(t, config{mode: "tcp", upstreams: []string{upAddr}})
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// metrics returns the proxy's /metrics page from its admin address.
+func metrics(t *testing.T, admin string) string {
+	t.Helper()
+	resp, err := client(t).Get("http://" + admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// tcpRoundTrip writes size random bytes to addr, half-closes, and checks
+// that the same bytes come back, then EOF.
+func tcpRoundTrip(t *testing.T, addr string, size int) {
+	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	const size = 200 << 20
 	sent := sha256.New()
 	werr := make(chan error, 1)
 	go func() {
@@ -370,7 +469,7 @@ func TestTCP_RoundTripHalfClose(t *testing.T) {
 	}()
 	got := sha256.New()
 	n, err := io.Copy(got, c)
-	if err != nil || n != size {
+	if err != nil || n != int64(size) {
 		t.Fatalf("read back %d bytes, %v; want %d and EOF", n, err, size)
 	}
 	if err := <-werr; err != nil {
