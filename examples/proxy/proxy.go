@@ -52,9 +52,9 @@ type proxy struct {
 	next   atomic.Uint64 // round-robin position
 	conns  atomic.Int64  // client connections open
 	sig    context.Context
-	served atomic.Int64 // client connections accepted
-	tls    *tls.Config  // -tls-cert: TLS terminated on the listener
-	log    *slog.Logger // -access-log, or nil
+	served atomic.Int64    // client connections accepted
+	tls    *tls.Config     // -tls-cert: TLS terminated on the listener
+	log    *slog.Logger    // -access-log, or nil
 	moved  [2]atomic.Int64 // tcp mode: bytes copied [0] and spliced [1]
 }
 
