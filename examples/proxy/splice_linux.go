@@ -13,8 +13,8 @@ import (
 // canSplice: tcp mode moves bytes with splice(2) here (-splice).
 const canSplice = true
 
-// spliceChunk is the most one splice(2) call is asked to move; the pipe's
-// size (64 KiB by default) bounds what it moves.
+// spliceChunk is the most one splice(2) call is asked to move, and the
+// pipe size asked for: the pipe's size bounds what one call moves.
 const spliceChunk = 1 << 20
 
 // spliceHalf is copyHalf without the copy: the bytes go from src's socket
@@ -30,6 +30,10 @@ func (p *proxy) spliceHalf(dst, src *netpoll.Conn, last *time.Time) error {
 	}
 	defer unix.Close(pipe[0])
 	defer unix.Close(pipe[1])
+	// A bigger pipe moves more per call and per wake-up; its pages are
+	// taken only while bytes are in it. Refused (pipe-max-size, the
+	// user's pipe pages), the default 64 KiB does.
+	unix.FcntlInt(uintptr(pipe[0]), unix.F_SETPIPE_SZ, spliceChunk)
 	in, _ := src.SyscallConn()
 	out, _ := dst.SyscallConn()
 	for {
