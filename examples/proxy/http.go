@@ -125,7 +125,7 @@ func removeHop(h http.Header) {
 		}
 	}
 	for _, name := range hopHeaders {
-		h.Del(name)
+		delete(h, name) // canonical already
 	}
 }
 
@@ -208,7 +208,7 @@ func (p *proxy) forward(ctx context.Context, pool pools, req *http.Request, cs *
 // nothing reached the client.
 func (p *proxy) exchange(ctx context.Context, uc *upConn, req *http.Request, cs *clientSide, upgrade bool) (keep, retry bool) {
 	bw := cs.bw
-	if err := req.Write(uc.bw); err != nil || uc.bw.Flush() != nil {
+	if err := writeRequest(uc.bw, req); err != nil || uc.bw.Flush() != nil {
 		// Without a body the failure was the upstream's: the request
 		// may go to another connection.
 		uc.c.Close()
@@ -236,7 +236,7 @@ func (p *proxy) exchange(ctx context.Context, uc *upConn, req *http.Request, cs 
 	if upgrade && resp.StatusCode == http.StatusSwitchingProtocols {
 		// The upstream agreed to switch (a WebSocket, say): pass its
 		// answer on with the Upgrade headers, then bytes both ways.
-		err := resp.Write(bw)
+		_, err := writeResponse(bw, resp, req, false)
 		if err == nil {
 			err = bw.Flush()
 		}
@@ -249,17 +249,17 @@ func (p *proxy) exchange(ctx context.Context, uc *upConn, req *http.Request, cs 
 	upKeep := !resp.Close
 	removeHop(resp.Header)
 	addShared(resp.Header, "Via", via(resp.ProtoMajor, resp.ProtoMinor))
-	resp.Close = req.Close
-	err = resp.Write(bw)
+	mustClose, err := writeResponse(bw, resp, req, req.Close)
 	resp.Body.Close()
 	if err == nil {
 		err = bw.Flush()
 	}
+	clientKeep := err == nil && !req.Close && !mustClose
 	if err != nil || !upKeep {
 		uc.c.Close()
-		return err == nil && !req.Close, false
+		return clientKeep, false
 	}
-	return !req.Close, false
+	return clientKeep, false
 }
 
 // clientSide is a client connection as forward sees it.
