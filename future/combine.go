@@ -145,7 +145,10 @@ func AllSettled[T any](l *loop.Loop, fs []*Future[T]) *Future[[]Result[T]] {
 // Any returns a future of l fulfilled with the first input to be
 // fulfilled, or, once every input is rejected, rejected with an *AnyError
 // holding all their errors in input order (at once for an empty list).
-// Safe from any goroutine.
+// "First" is the order in which the inputs' reactions run: among inputs
+// already fulfilled when Any is called, the earliest in fs wins, whatever
+// order they settled in (as JavaScript's Promise.any). Safe from any
+// goroutine.
 func Any[T any](l *loop.Loop, fs []*Future[T], opts ...Option) *Future[T] {
 	fs, c := checkInputs(fs), configure(opts)
 	out := newFuture[T](l)
@@ -173,7 +176,10 @@ func Any[T any](l *loop.Loop, fs []*Future[T], opts ...Option) *Future[T] {
 }
 
 // Race returns a future of l that settles like the first input to settle.
-// An empty list rejects it with ErrEmpty. Safe from any goroutine.
+// "First" is the order in which the inputs' reactions run: among inputs
+// already settled when Race is called, the earliest in fs wins, whatever
+// order they settled in (as JavaScript's Promise.race). An empty list
+// rejects it with ErrEmpty. Safe from any goroutine.
 func Race[T any](l *loop.Loop, fs []*Future[T], opts ...Option) *Future[T] {
 	fs, c := checkInputs(fs), configure(opts)
 	out := newFuture[T](l)

@@ -470,3 +470,20 @@ func TestRace_WithCancelLosers(t *testing.T) {
 	bbErr(t, gs[0], context.Canceled)
 	bbErr(t, gs[1], context.Canceled)
 }
+
+// Race and Any over inputs already settled pick the earliest in the list,
+// not the earliest to settle: their reactions run in registration order.
+func TestRaceAny_AlreadySettledInListOrder(t *testing.T) {
+	l := bbLoop(t)
+	fs, ps := bbPromises[string](l, 2)
+	var race, anyf *future.Future[string]
+	looptest.On(t, l, func() {
+		ps[1].Resolve("b") // settled first
+		ps[0].Resolve("a")
+		race = future.Race(l, fs)
+		anyf = future.Any(l, fs)
+	})
+	if r, a := bbValue(t, race), bbValue(t, anyf); r != "a" || a != "a" {
+		t.Fatalf("Race, Any over [a, b] with b settled first: %q, %q; want a and a", r, a)
+	}
+}
