@@ -374,3 +374,26 @@ func TestFiber_DialErrors(t *testing.T) {
 		return nil
 	})
 }
+
+// Two fibers parked in Read on one Conn both wake at its read deadline.
+func TestFiber_TwoReadersDeadline(t *testing.T) {
+	fdtest.Check(t)
+	run(t, func(ctx context.Context) error {
+		ln, c, s, err := tcpPair(ctx)
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		defer c.Close()
+		defer s.Close()
+		c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		r1 := spawn(ctx, func(ctx context.Context) error { _, err := c.Read(make([]byte, 1)); return err })
+		r2 := spawn(ctx, func(ctx context.Context) error { _, err := c.Read(make([]byte, 1)); return err })
+		for i, r := range []func() error{r1, r2} {
+			if err := r(); !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("reader %d: %v, want a deadline error", i, err)
+			}
+		}
+		return nil
+	})
+}
