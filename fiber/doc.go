@@ -38,5 +38,8 @@
 // documented on Run. When every fiber is parked and nothing can wake them,
 // Run returns a *DeadlockError naming each fiber, what it waits for and
 // where; fibers still alive when the loop stops are unwound (their
-// deferred calls run) and reported.
+// deferred calls run) and reported. In debug mode (loop.WithDebug) a
+// fiber's error is an *AsyncError carrying the chain of fibers that
+// spawned it, and package weft/debug dumps every fiber and what it waits
+// for (docs/debugging.md).
 package fiber

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/weftio/weft/future"
+	"github.com/weftio/weft/internal/debugbuild"
 	"github.com/weftio/weft/internal/gid"
 	"github.com/weftio/weft/internal/loopctl"
 	"github.com/weftio/weft/loop"
@@ -39,6 +40,7 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...loop
 	}
 	s := newSched(l)
 	s.loopGid = gid.Current()
+	s.initDebug()
 	scheds.Store(l, s)
 	defer scheds.Delete(l)
 	var result error
@@ -93,12 +95,12 @@ type mainFiber struct {
 
 func (m *mainFiber) run(fb *fiber) {
 	defer m.end()
-	m.set(m.fn(fb))
+	m.set(fb.traced(m.fn(fb)))
 }
 
 func (m *mainFiber) end() {
 	if v := recover(); v != nil && v != errKilled { //nolint: a sentinel value
-		m.set(recovered(v))
+		m.set(m.traced(recovered(v)))
 	}
 }
 
@@ -236,13 +238,13 @@ func (g *goFiber[T]) run(fb *fiber) {
 	defer g.end()
 	v, err := g.fn(fb)
 	g.fn = nil
-	g.p.Settle(v, err)
+	g.p.Settle(v, fb.traced(err))
 }
 
 func (g *goFiber[T]) end() {
 	if v := recover(); v != nil && v != errKilled { //nolint: a sentinel value
 		g.fn = nil
-		g.p.Settle(*new(T), recovered(v))
+		g.p.Settle(*new(T), g.traced(recovered(v)))
 	}
 }
 
@@ -261,6 +263,9 @@ func Await[T any](ctx context.Context, f *future.Future[T]) (T, error) {
 				f.React(observed{}) // not an unhandled rejection
 			}
 			return v, err
+		}
+		if debugbuild.Enabled && fb.s.dbg != nil {
+			fb.s.dbg.awaiting(fb, f)
 		}
 		// A job wakes the fiber, which then reads the outcome itself: the
 		// fiber's own, unless an Await cancelled earlier left it attached
@@ -287,6 +292,9 @@ func Await[T any](ctx context.Context, f *future.Future[T]) (T, error) {
 		ferr error
 		seq  = fb.seq + 1
 	)
+	if debugbuild.Enabled && fb.s.dbg != nil {
+		fb.s.dbg.awaiting(fb, f)
+	}
 	// A future of another loop: its outcome crosses to this loop by Post,
 	// and this loop is not stuck while it waits for that.
 	loopctl.Hold(l, 1)

@@ -57,13 +57,13 @@ type groupFiber struct {
 
 func (c *groupFiber) run(fb *fiber) {
 	defer c.end()
-	c.done(c.fn(fb))
+	c.done(fb.traced(c.fn(fb)))
 }
 
 // end recovers a panic of the fiber (see mainFiber.run).
 func (c *groupFiber) end() {
 	if v := recover(); v != nil && v != errKilled { //nolint: a sentinel value
-		c.done(recovered(v))
+		c.done(c.traced(recovered(v)))
 	}
 }
 

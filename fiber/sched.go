@@ -12,6 +12,7 @@ import (
 
 	"github.com/sourcegraph/conc/panics"
 
+	"github.com/weftio/weft/internal/debugbuild"
 	"github.com/weftio/weft/internal/gid"
 	"github.com/weftio/weft/internal/loopctl"
 	"github.com/weftio/weft/loop"
@@ -55,6 +56,7 @@ type sched struct {
 	lastParent *parentWatch // the last one found or made, checked first
 	onIdle     func()
 	freshFn    func(any) bool // s.isFresh
+	dbg        *schedDebug    // debug mode or the stall detector (debug.go); nil otherwise
 }
 
 // A coro is a runtime coroutine (iter.Pull) that runs fibers one after
@@ -143,9 +145,15 @@ func (c *coro) loop(yield func(bool) bool) {
 	}
 	for {
 		fb := c.fb
+		if debugbuild.Enabled && fb.s.dbg != nil {
+			fb.s.dbg.enter(fb)
+		}
 		fb.body.run(fb)
 		c.fb = nil
 		s := fb.s
+		if debugbuild.Enabled && s.dbg != nil {
+			s.dbg.exit(fb)
+		}
 		s.finish(fb)
 		if s.closing {
 			if !yield(true) {
@@ -214,6 +222,9 @@ func (s *sched) start(fb *fiber, ctx context.Context, body runner) {
 		// the fiber's first park, where a registration's frames would
 		// grow the new fiber's stack for good (docs/fiber.md).
 		s.watchParent(fb, done)
+	}
+	if debugbuild.Enabled && s.dbg != nil {
+		s.dbg.spawned(fb)
 	}
 	s.l.ScheduleJob(fb)
 }
@@ -300,6 +311,9 @@ func (fb *fiber) suspend() {
 	if s.closing {
 		panic(errKilled)
 	}
+	if debugbuild.Enabled && s.dbg != nil {
+		s.dbg.leave(fb)
+	}
 	for {
 		loopctl.HandOff(s.l, s.loopGid)
 		if !fb.c.yield(false) {
@@ -315,6 +329,9 @@ func (fb *fiber) suspend() {
 		s.recording = nil
 		s.stacks[fb] = stackOf()
 		fb.state = parked
+	}
+	if debugbuild.Enabled && s.dbg != nil {
+		s.dbg.enter(fb)
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"runtime"
 
+	"github.com/weftio/weft/internal/debugbuild"
 	"github.com/weftio/weft/internal/loopctl"
+	"github.com/weftio/weft/internal/loopdebug"
 	"github.com/weftio/weft/loop"
 )
 
@@ -44,11 +46,12 @@ type Future[T any] struct {
 // alloc-floor; BenchmarkFuture_Alloc for sizes).
 type extra[T any] struct {
 	err     error
-	origin  uintptr    // pc of where the rejection came from
-	rec     *record    // unhandled-rejection bookkeeping
-	release []func()   // run when the future settles: stop timers, goroutines
-	more    []loop.Job // reactions after the first, in registration order
-	follows *Future[T] // the pending future this one was resolved with (cycle check)
+	origin  uintptr         // pc of where the rejection came from
+	rec     *record         // unhandled-rejection bookkeeping
+	release []func()        // run when the future settles: stop timers, goroutines
+	more    []loop.Job      // reactions after the first, in registration order
+	follows *Future[T]      // the pending future this one was resolved with (cycle check)
+	site    *loopdebug.Site // where the future was made, in debug mode (debug.go)
 }
 
 // ext returns f's extra part, making it on first use. Loop goroutine only.
@@ -92,6 +95,9 @@ type Promise[T any] struct{ f *Future[T] }
 // l, never the other way round.
 func New[T any](l *loop.Loop) (*Future[T], Promise[T]) {
 	f := &Future[T]{l: l, held: true}
+	if debugbuild.Enabled && l.Debugging() {
+		f.made()
+	}
 	if l.OnLoop() {
 		loopctl.Hold(l, 1)
 	} else {
@@ -119,7 +125,13 @@ func (f *Future[T]) Init(l *loop.Loop) Promise[T] {
 // newFuture returns a pending future of l for this package's own use: it
 // is settled by code of this package (a combinator, a timer, a reaction),
 // so it is not counted as a hold on l.
-func newFuture[T any](l *loop.Loop) *Future[T] { return &Future[T]{l: l} }
+func newFuture[T any](l *loop.Loop) *Future[T] {
+	f := &Future[T]{l: l}
+	if debugbuild.Enabled && l.Debugging() {
+		f.made()
+	}
+	return f
+}
 
 // Resolved returns a future of l already fulfilled with v. Safe from any
 // goroutine.

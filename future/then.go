@@ -6,6 +6,7 @@ import (
 
 	"github.com/sourcegraph/conc/panics"
 
+	"github.com/weftio/weft/internal/debugbuild"
 	"github.com/weftio/weft/loop"
 )
 
@@ -230,6 +231,9 @@ func Then[T, U any](f *Future[T], h func(T) (U, error)) *Future[U] {
 		panic("future: Then with a nil func")
 	}
 	n := &thenNode[T, U]{Future: Future[U]{l: f.l}, src: f, h: h}
+	if debugbuild.Enabled && f.l.Debugging() {
+		n.Future.made()
+	}
 	f.reactFrom(n)
 	return &n.Future
 }
@@ -240,6 +244,9 @@ func Map[T, U any](f *Future[T], h func(T) U) *Future[U] {
 		panic("future: Map with a nil func")
 	}
 	n := &mapNode[T, U]{Future: Future[U]{l: f.l}, src: f, h: h}
+	if debugbuild.Enabled && f.l.Debugging() {
+		n.Future.made()
+	}
 	f.reactFrom(n)
 	return &n.Future
 }
@@ -252,6 +259,9 @@ func FlatMap[T, U any](f *Future[T], h func(T) *Future[U]) *Future[U] {
 		panic("future: FlatMap with a nil func")
 	}
 	n := &flatNode[T, U]{Future: Future[U]{l: f.l}, src: f, h: h}
+	if debugbuild.Enabled && f.l.Debugging() {
+		n.Future.made()
+	}
 	f.reactFrom(n)
 	return &n.Future
 }
@@ -273,6 +283,9 @@ func Finally[T any](f *Future[T], h func()) *Future[T] {
 		panic("future: Finally with a nil func")
 	}
 	n := &sameNode[T]{Future: Future[T]{l: f.l}, src: f, fin: h}
+	if debugbuild.Enabled && f.l.Debugging() {
+		n.Future.made()
+	}
 	f.reactFrom(n)
 	return &n.Future
 }
@@ -284,6 +297,9 @@ func Finally[T any](f *Future[T], h func()) *Future[T] {
 // use when the value changes type.
 func (f *Future[T]) Then(onValue func(T) (T, error), onError func(error) (T, error)) *Future[T] {
 	n := &sameNode[T]{Future: Future[T]{l: f.l}, src: f, onValue: onValue, onError: onError}
+	if debugbuild.Enabled && f.l.Debugging() {
+		n.Future.made()
+	}
 	f.reactFrom(n)
 	return &n.Future
 }

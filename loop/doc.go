@@ -35,6 +35,14 @@
 // and Run returns it. The loop's own state is never half-updated: a task is
 // taken off its queue before it runs.
 //
+// # Debugging
+//
+// WithStall reports anything that holds the loop too long, with its stack;
+// WithDebug (or WEFT_DEBUG=1) switches on debug mode for the layers above
+// (creation sites, async stack traces, pprof labels, runtime/trace tasks);
+// Stats carries a lag histogram and ID names the loop. Package weft/debug
+// dumps and exports it all; docs/debugging.md explains.
+//
 // # Costs
 //
 // Measured on 2 cores (docs/benchmarks.md): Post from another goroutine is

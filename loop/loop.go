@@ -10,8 +10,10 @@ import (
 
 	"github.com/sourcegraph/conc/panics"
 
+	"github.com/weftio/weft/internal/debugbuild"
 	"github.com/weftio/weft/internal/gid"
 	"github.com/weftio/weft/internal/loopctl"
+	"github.com/weftio/weft/internal/loopdebug"
 	"github.com/weftio/weft/netpoll/poller"
 	"github.com/weftio/weft/timer"
 )
@@ -90,6 +92,10 @@ type Loop struct {
 	blockHints  int                // loopctl.BlockHint
 
 	local localStats
+
+	sim *sim // WithSimulation (sim.go); nil otherwise
+
+	debug debugFields // ID, debug mode, stall detector, lag histogram (debug.go)
 }
 
 // New makes a loop. It opens the poller (an epoll or kqueue fd and a wake-up
@@ -107,6 +113,9 @@ func New(opts ...Option) (*Loop, error) {
 		microLimit: c.microLimit,
 	}
 	l.clock.init(c.virtual, c.start)
+	if err := l.startSim(c.sim); err != nil {
+		return nil, err
+	}
 	if c.poller != nil {
 		l.poller = c.poller
 	} else {
@@ -118,6 +127,7 @@ func New(opts ...Option) (*Loop, error) {
 	}
 	l.runTimerFn = l.runTimer
 	l.dispatchFn = l.dispatch
+	l.initDebug(&c)
 	return l, nil
 }
 
@@ -137,6 +147,7 @@ func (l *Loop) Run() error {
 	}
 	defer l.release()
 	l.owner.Store(gid.Current())
+	defer l.startDebug()()
 	for !l.finished() {
 		l.turn()
 	}
@@ -387,13 +398,21 @@ func (l *Loop) Deadline(d time.Duration) int64 { return timer.Deadline(l.Now(), 
 // yet; once it ran or was stopped, arm a new one. Arming and stopping cost
 // about 60 ns together, clock read included, and allocate nothing.
 func (l *Loop) AfterFunc(d time.Duration, f func()) timer.Timer {
-	return l.timers.Add(l.Deadline(d), f)
+	t := l.timers.Add(l.Deadline(d), f)
+	if debugbuild.Enabled && l.sim != nil {
+		l.sim.track(&l.timers, t)
+	}
+	return t
 }
 
 // At arranges for f to run on the loop once its clock reaches when (see Now).
 // Loop goroutine only.
 func (l *Loop) At(when int64, f func()) timer.Timer {
-	return l.timers.Add(when, f)
+	t := l.timers.Add(when, f)
+	if debugbuild.Enabled && l.sim != nil {
+		l.sim.track(&l.timers, t)
+	}
+	return t
 }
 
 // Register adds fd to the loop's poller, edge-triggered, for the events in
@@ -455,6 +474,10 @@ func (l *Loop) turn() {
 // half of the budget, so a flood of Posts cannot hold back the loop's own
 // tasks (fiber resumptions, say) or the other way round.
 func (l *Loop) runReady() {
+	if debugbuild.Enabled && l.sim != nil {
+		l.simRunReady()
+		return
+	}
 	l.takeInbox()
 	budget := l.taskBudget
 	posted := len(l.posted) - l.postedI
@@ -480,6 +503,9 @@ func (l *Loop) runReady() {
 		l.posted[l.postedI] = nil // do not keep the closure alive
 		l.postedI++
 		l.local.tasks++
+		if debugbuild.Enabled && l.debug.watch != nil {
+			l.beat(loopdebug.Task)
+		}
 		l.runTask(f)
 		if !l.drainMicrotasks() || l.runErr != nil {
 			return
@@ -518,8 +544,14 @@ func (l *Loop) fireTimers() {
 	if when > now {
 		return
 	}
+	if debugbuild.Enabled && l.sim != nil {
+		l.sim.permuteTimers(now)
+	}
 	l.local.lag = now - when
 	l.local.maxLag = max(l.local.maxLag, l.local.lag)
+	if debugbuild.Enabled {
+		l.debug.lag.record(l.local.lag)
+	}
 	l.local.timers += uint64(l.timers.Expire(now, l.runTimerFn))
 }
 
@@ -529,6 +561,9 @@ func (l *Loop) runTimer(f func()) {
 		// An earlier callback of this batch panicked and the loop is
 		// stopping; the rest of the batch is dropped with the loop.
 		return
+	}
+	if debugbuild.Enabled && l.debug.watch != nil {
+		l.beat(loopdebug.Timer)
 	}
 	l.runTask(f)
 	l.drainMicrotasks()
@@ -540,6 +575,9 @@ func (l *Loop) dispatch(h poller.Handler, ev poller.Events) {
 		return
 	}
 	l.local.events++
+	if debugbuild.Enabled && l.debug.watch != nil {
+		l.beat(loopdebug.IO)
+	}
 	l.ready1(h, ev)
 	l.drainMicrotasks()
 }
@@ -565,6 +603,9 @@ func (l *Loop) runTask(f func()) {
 // panic is recovered as a task's is, and the microtasks it queued run
 // before the poll.
 func (l *Loop) runPrePoll(f func()) {
+	if debugbuild.Enabled && l.debug.watch != nil {
+		l.beat(loopdebug.PrePoll)
+	}
 	l.runTask(f)
 	if l.runErr == nil {
 		l.drainMicrotasks()
@@ -576,8 +617,12 @@ func (l *Loop) runPrePoll(f func()) {
 // and a defer per job was a tenth of a switch. It returns how many it
 // started, and false if the phase must end (a drain hit its budget, or
 // the loop is stopping on a panic). After a panic it returns early; the
-// caller goes on with the next job.
+// caller goes on with the next job. With the stall detector on, its copy
+// runJobsWatched (stall.go) runs instead: keep the two in step.
 func (l *Loop) runJobs(max int) (n int, ok bool) {
+	if debugbuild.Enabled && l.debug.watch != nil {
+		return l.runJobsWatched(max)
+	}
 	ok = true
 	defer l.recoverTask()
 	for n < max && l.ready.Len() > 0 {
@@ -642,6 +687,9 @@ func (l *Loop) handlePanic(v any) {
 func (l *Loop) drainMicrotasks() bool {
 	budget := l.microLimit
 	for l.micro.Len() > 0 && budget > 0 && l.runErr == nil {
+		if debugbuild.Enabled && l.debug.watch != nil {
+			l.beat(loopdebug.Microtasks)
+		}
 		n := l.runMicrotasks(budget)
 		l.local.micro += uint64(n)
 		budget -= n
@@ -689,6 +737,9 @@ func (l *Loop) recoverMicrotask() {
 // poll waits for I/O. It does not block when there is work left or the loop
 // is stopping; otherwise it sleeps until the next timer, a Post or I/O.
 func (l *Loop) poll() {
+	if debugbuild.Enabled && l.debug.watch != nil {
+		l.beat(loopdebug.Poll)
+	}
 	timeout := time.Duration(-1)
 	busy := l.pendingTasks() || l.stopping.Load()
 	if busy {

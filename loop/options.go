@@ -16,6 +16,8 @@ type config struct {
 	onPanic    func(error)
 	taskBudget int
 	microLimit int
+	sim        *simConfig  // WithSimulation (sim.go)
+	debug      debugConfig // WithDebug, WithStall (debug.go)
 }
 
 // WithPoller makes the loop use p instead of opening the platform's poller,

@@ -25,6 +25,14 @@ type Stats struct {
 	// Lag is how late, on the loop's clock, the most overdue timer of the
 	// last turn that fired timers ran; MaxLag is the largest Lag seen.
 	Lag, MaxLag time.Duration
+
+	// LagHist counts every turn's Lag (turns that fired timers) by
+	// bucket; LagBound gives the buckets' bounds. LagSum is the sum of
+	// those lags. Both are zero in a build with the weft_nodebug tag.
+	LagHist [LagBuckets]uint64
+	LagSum  time.Duration
+	// Stalls counts the stalls reported by the stall detector (WithStall).
+	Stalls uint64
 }
 
 // localStats are the loop goroutine's running counters; publishStats copies
@@ -61,7 +69,7 @@ func (l *Loop) publishStats() {
 // Stats returns the loop's figures. Safe from any goroutine.
 func (l *Loop) Stats() Stats {
 	s := &l.stats
-	return Stats{
+	st := Stats{
 		Turns:          s.turns.Load(),
 		Tasks:          s.tasks.Load(),
 		Posted:         s.posted.Load(),
@@ -77,4 +85,6 @@ func (l *Loop) Stats() Stats {
 		Lag:            time.Duration(s.lag.Load()),
 		MaxLag:         time.Duration(s.maxLag.Load()),
 	}
+	l.debugStats(&st)
+	return st
 }
