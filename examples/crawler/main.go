@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	weftdebug "github.com/weftio/weft/debug"
 	"github.com/weftio/weft/examples/crawler/demosite"
 )
 
@@ -68,6 +69,11 @@ func main() {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "crawler: %v (crawler -h for help)\n", err)
 		os.Exit(exitUsage)
+	}
+	if os.Getenv("WEFT_DEBUG") == "1" {
+		// Debug mode (docs/debugging.md): kill -QUIT prints every loop
+		// and fiber, what each waits for and for how long.
+		defer weftdebug.InstallSIGQUIT(os.Stderr)()
 	}
 	// The first SIGINT or SIGTERM stops dispatching and lets the requests
 	// in flight finish; a second one cancels them.

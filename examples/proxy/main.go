@@ -38,6 +38,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	weftdebug "github.com/weftio/weft/debug"
 )
 
 // config is the command line.
@@ -71,6 +73,11 @@ func main() {
 		os.Exit(2)
 	}
 	debug.SetGCPercent(c.gcPercent)
+	if os.Getenv("WEFT_DEBUG") == "1" {
+		// Debug mode (docs/debugging.md): kill -QUIT prints every loop
+		// and fiber, what each waits for and for how long.
+		defer weftdebug.InstallSIGQUIT(os.Stderr)()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, c, os.Stdout); err != nil {

@@ -82,7 +82,9 @@ func TestHTTP_Admin(t *testing.T) {
 	}
 	m := metrics(t, adminAddr)
 	want := fmt.Sprintf("weft_proxy_upstream_requests_total{upstream=%q} 5\n", up.Listener.Addr().String())
-	if !strings.Contains(m, want) || !strings.Contains(m, "# TYPE weft_proxy_client_connections gauge") {
+	if !strings.Contains(m, want) || !strings.Contains(m, "# TYPE weft_proxy_client_connections gauge") ||
+		!strings.Contains(m, "weft_loop_") { // the loops' own metrics, from package debug
+
 		t.Fatalf("/metrics lacks %q:\n%s", want, m)
 	}
 }
