@@ -44,7 +44,6 @@ func (p *proxy) startAdmin(addr string, out io.Writer) (stop func(), err error) 
 // proxy's, then every loop's (weft_loop_*: lag histogram, tasks, polls,
 // fibers, timers) and the offload pool's, from package debug.
 func (p *proxy) writeMetrics(w io.Writer) {
-	defer weftdebug.WritePrometheus(w)
 	fmt.Fprintf(w, "# HELP weft_proxy_client_connections Client connections open.\n# TYPE weft_proxy_client_connections gauge\nweft_proxy_client_connections %d\n", p.conns.Load())
 	fmt.Fprintf(w, "# HELP weft_proxy_client_connections_total Client connections accepted.\n# TYPE weft_proxy_client_connections_total counter\nweft_proxy_client_connections_total %d\n", p.served.Load())
 	fmt.Fprintf(w, "# HELP weft_proxy_tcp_bytes_total Bytes moved in tcp mode, both ways, by how: copied through the proxy's memory, or spliced (splice(2)).\n# TYPE weft_proxy_tcp_bytes_total counter\n")
@@ -69,4 +68,5 @@ func (p *proxy) writeMetrics(w io.Writer) {
 			fmt.Fprintf(w, "%s{upstream=%q} %d\n", s.name, u.addr, s.get(u))
 		}
 	}
+	weftdebug.WritePrometheus(w)
 }

@@ -153,3 +153,11 @@ func TestHTTP_CloseDelimited(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusOf(t *testing.T) {
+	for status, want := range map[string]int{"200 OK": 200, "404 Not Found": 404, "599 ": 599, "200": -1, "20x OK": -1, "2000 OK": -1, "": -1} {
+		if got := statusOf(status); got != want {
+			t.Errorf("statusOf(%q) = %d, want %d", status, got, want)
+		}
+	}
+}
