@@ -291,7 +291,7 @@ func TestGo(t *testing.T) {
 			t.Errorf("Await = %v, %v; want 42, nil", v, err)
 		}
 		failed := fiber.Go(ctx, func(context.Context) (int, error) { return 1, errChild })
-		if _, err := fiber.Await(ctx, failed); err != errChild {
+		if _, err := fiber.Await(ctx, failed); !errors.Is(err, errChild) {
 			t.Errorf("Await of a failing fiber = %v, want %v", err, errChild)
 		}
 		_, err := fiber.Await(ctx, fiber.Go(ctx, panicInChild))

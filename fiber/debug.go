@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sourcegraph/conc/panics"
+
 	"github.com/weftio/weft/internal/debugbuild"
 	"github.com/weftio/weft/internal/loopdebug"
 )
@@ -182,7 +184,8 @@ func (d *schedDebug) trace(fb *fiber, err error) error {
 		return err
 	}
 	now, self := d.s.l.Now(), r
-	ae = &AsyncError{Err: err}
+	var rec *panics.ErrRecovered
+	ae = &AsyncError{Err: err, panicked: errors.As(err, &rec)}
 	for ; r != nil; r = r.parent {
 		sp := Spawn{Fiber: r.run.Fiber, Name: r.run.Name(), At: r.run.Spawn.String()}
 		switch {
@@ -209,16 +212,24 @@ func (d *schedDebug) trace(fb *fiber, err error) error {
 // stack trace: the chain of fibers that spawned it, back to the root,
 // each with where it was spawned and, if it is parked, where it waits.
 // The failing fiber's own stack is in Err if it panicked (a
-// *panics.ErrRecovered). Unwrap returns Err, so errors.Is and errors.As
-// see through it, but == does not: compare a fiber's error with errors.Is
-// in code that may run in debug mode. A fiber that returns an error
-// carrying an AsyncError already (a child's, which goes back further), or
-// a cancellation (errors.Is(err, context.Canceled)), returns it unchanged.
+// *panics.ErrRecovered).
+//
+// Debug mode leaves the text of a returned error alone: Error is Err's
+// message, and the chain is printed by Stack or by formatting the error
+// with %+v. A panic's message is a stack trace already, so there Error
+// adds the async stack after it. Unwrap returns Err, so errors.Is and
+// errors.As see through an AsyncError, but == does not: compare a fiber's
+// error with errors.Is in code that may run in debug mode. A fiber that
+// returns an error carrying an AsyncError already (a child's, which goes
+// back further), or a cancellation (errors.Is(err, context.Canceled)),
+// returns it unchanged.
 type AsyncError struct {
 	Err error
 	// Chain starts with the failing fiber and ends with the root: the
 	// main fiber of Run, or a fiber started by a plain task.
 	Chain []Spawn
+
+	panicked bool // Err is a recovered panic: Error shows the chain
 }
 
 // A Spawn is one fiber of an AsyncError's chain.
@@ -241,10 +252,41 @@ type Spawn struct {
 	Awaits string
 }
 
+// Error is Err's message; for a panic, followed by the async stack.
 func (e *AsyncError) Error() string {
+	if !e.panicked {
+		return e.Err.Error()
+	}
+	return e.full()
+}
+
+// full is Err's message, a blank line and the async stack.
+func (e *AsyncError) full() string {
+	return strings.TrimRight(e.Err.Error(), "\n") + "\n\n" + e.Stack()
+}
+
+// Format prints the error: %+v is Err's message followed by the async
+// stack, every other verb prints Error as it would any error.
+func (e *AsyncError) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('+') {
+		fmt.Fprint(f, e.full())
+		return
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), e.Error())
+}
+
+// Stack is the chain as text, one fiber to a line from the failing one to
+// the root, each followed by where it waits and where it was spawned:
+//
+//	async stack:
+//	fiber 3 [failing]: main.fetchPage
+//		spawned at /src/crawl/crawl.go:30 (main.crawl)
+//	fiber 1 [parked in Await for 219µs]: main.crawl
+//		waiting at /src/crawl/crawl.go:30 (main.crawl)
+//		...
+func (e *AsyncError) Stack() string {
 	var b strings.Builder
-	b.WriteString(strings.TrimRight(e.Err.Error(), "\n"))
-	b.WriteString("\n\nasync stack:")
+	b.WriteString("async stack:")
 	for _, sp := range e.Chain {
 		state := sp.State
 		if sp.What != "" {

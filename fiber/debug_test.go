@@ -103,6 +103,15 @@ func TestAsyncError_ReturnedErrorAndGroup(t *testing.T) {
 	if ae.Err.Error() != "read: EOF" {
 		t.Errorf("AsyncError.Err = %v", ae.Err)
 	}
+	// A returned error keeps its text; %+v and Stack show the chain.
+	if err.Error() != "read: EOF" || fmt.Sprint(err) != "read: EOF" || fmt.Sprintf("%q", err) != `"read: EOF"` {
+		t.Errorf("Error() = %q, Sprint = %q, %%q = %s; want the returned error's text", err.Error(), fmt.Sprint(err), fmt.Sprintf("%q", err))
+	}
+	full := fmt.Sprintf("%+v", err)
+	if !strings.HasPrefix(full, "read: EOF\n\nasync stack:\nfiber ") || !strings.Contains(full, "spawned at ") ||
+		!strings.Contains(full, "[parked in Group.Wait for ") || !strings.HasSuffix(full, ae.Stack()) {
+		t.Errorf("%%+v:\n%s", full)
+	}
 }
 
 func TestAsyncError_NotWithoutDebugMode(t *testing.T) {

@@ -47,10 +47,10 @@ func TestGroup_FirstErrorCancelsSiblings(t *testing.T) {
 		})
 		err := g.Wait()
 		log = append(log, "Wait returned")
-		if err != errFirst {
+		if !errors.Is(err, errFirst) {
 			t.Errorf("Wait = %v, want the first error %v", err, errFirst)
 		}
-		if cause := context.Cause(gctx); cause != errFirst {
+		if cause := context.Cause(gctx); !errors.Is(cause, errFirst) {
 			t.Errorf("the group's context was cancelled with cause %v, want %v", cause, errFirst)
 		}
 		return nil
@@ -86,7 +86,7 @@ func TestGroup_FirstErrorInTimeWins(t *testing.T) {
 			}
 			return errA
 		})
-		if err := g.Wait(); err != errA || now(ctx) != 2*time.Second {
+		if err := g.Wait(); !errors.Is(err, errA) || now(ctx) != 2*time.Second {
 			t.Errorf("Wait = %v at %v, want %v at 2s", err, now(ctx), errA)
 		}
 		return nil

@@ -20,7 +20,7 @@ import (
 
 func TestRun_ReturnsMainsError(t *testing.T) {
 	errMain := errors.New("main failed")
-	if err := fiber.Run(context.Background(), func(context.Context) error { return errMain }); err != errMain {
+	if err := fiber.Run(context.Background(), func(context.Context) error { return errMain }); !errors.Is(err, errMain) {
 		t.Errorf("Run = %v, want main's error %v", err, errMain)
 	}
 	if err := fiber.Run(context.Background(), func(context.Context) error { return nil }); err != nil {

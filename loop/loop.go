@@ -684,7 +684,19 @@ func (l *Loop) handlePanic(v any) {
 // the queue is empty or the budget is spent. It reports whether the queue is
 // empty. A microtask that panics is treated like a panicking task; the
 // microtasks after it still run.
+//
+// The common case, nothing queued, is decided here where it inlines into
+// the caller: a job or an I/O dispatch that queued no reaction pays a
+// length check, not a call (drainQueued is the rest).
 func (l *Loop) drainMicrotasks() bool {
+	if l.micro.Len() == 0 {
+		return true
+	}
+	return l.drainQueued()
+}
+
+// drainQueued is drainMicrotasks once something is queued.
+func (l *Loop) drainQueued() bool {
 	budget := l.microLimit
 	for l.micro.Len() > 0 && budget > 0 && l.runErr == nil {
 		if debugbuild.Enabled && l.debug.watch != nil {

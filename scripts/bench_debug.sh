@@ -17,6 +17,7 @@
 #
 #   scripts/bench_debug.sh [outdir]    # default: bench-out/debug
 #   COUNT=10 ON_COUNT=3 scripts/bench_debug.sh
+#   COUNT=0 ON_COUNT=0 scripts/bench_debug.sh   # instruction counts only (~2 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH)/bin"
@@ -63,7 +64,9 @@ for i in $(seq "$count"); do
 		fi
 	done
 done
-benchstat nodebug="$out/nodebug.txt" hooks-off="$out/hooks.txt" | tee "$out/off.benchstat"
+if [ "$count" -gt 0 ]; then
+	benchstat nodebug="$out/nodebug.txt" hooks-off="$out/hooks.txt" | tee "$out/off.benchstat"
+fi
 
 # Instructions per operation: weft's benchmarks only (the baselines run the
 # same code in both builds).

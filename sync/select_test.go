@@ -125,7 +125,7 @@ func TestSelect_Future(t *testing.T) {
 		fiber.Await(ctx, r)
 		var ferr error
 		i, err = wsync.Select(ctx, wsync.FutureCase[int](nil, nil), wsync.FutureCase(r, func(_ int, err error) { ferr = err }))
-		if i != 1 || err != nil || ferr != boom {
+		if i != 1 || err != nil || !errors.Is(ferr, boom) {
 			t.Errorf("Select = %d, %v, %v", i, err, ferr)
 		}
 		// A future that loses keeps its outcome for the next Select.
