@@ -119,7 +119,11 @@ func New(opts ...Option) (*Loop, error) {
 	if c.poller != nil {
 		l.poller = c.poller
 	} else {
-		p, err := poller.New()
+		newPoller := poller.New
+		if c.blocking {
+			newPoller = poller.NewBlocking
+		}
+		p, err := newPoller()
 		if err != nil {
 			return nil, fmt.Errorf("loop: %w", err)
 		}

@@ -481,6 +481,29 @@ func TestRealTimerFiresAfterItsDeadline(t *testing.T) {
 	}
 }
 
+// TestBlockingWait: a loop that blocks its thread when it waits
+// (WithBlockingWait) is woken by Posts from other goroutines while it
+// waits with no timer and while it waits for one, and fires its timers no
+// earlier than their deadlines.
+func TestBlockingWait(t *testing.T) {
+	l := start(t, loop.WithBlockingWait())
+	for i := 0; i < 50; i++ {
+		time.Sleep(time.Duration(i%3) * 200 * time.Microsecond) // let it block
+		on(t, l, func() {})
+	}
+	fired := make(chan int64, 1)
+	var at int64
+	on(t, l, func() {
+		at = l.Now()
+		l.AfterFunc(20*time.Millisecond, func() { fired <- l.Now() })
+	})
+	time.Sleep(2 * time.Millisecond)
+	on(t, l, func() {}) // a Post while the loop waits for the timer
+	if got := <-fired; got-at < int64(20*time.Millisecond) {
+		t.Fatalf("fired after %v, before its 20ms deadline", time.Duration(got-at))
+	}
+}
+
 // TestCloseLosesNoAcceptedPost: every Post that returned nil runs, even
 // when Close races with the producers.
 func TestCloseLosesNoAcceptedPost(t *testing.T) {

@@ -15,7 +15,6 @@ import (
 	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll/poller"
-	"github.com/weftio/weft/timer"
 )
 
 // Conn is the fiber face of a stream connection (TCP or Unix): a net.Conn
@@ -39,22 +38,6 @@ type Conn struct {
 	sock
 	readers []fiber.Waiter // fibers parked in Read, or the one in Dial until connected
 	dialing bool
-}
-
-// deadline is one direction's deadline on the loop's clock.
-type deadline struct {
-	t       timer.Timer
-	expired bool
-	fire    func() // marks it expired and wakes the waiters (init)
-}
-
-// init makes d's expiry, which wake completes, once: moving d later (as a
-// server does before every read) allocates nothing.
-func (d *deadline) init(wake func()) {
-	d.fire = func() {
-		d.expired = true
-		wake()
-	}
 }
 
 // ErrNotFiber is returned by a Conn's Read, and by Accept, when the caller
@@ -213,8 +196,8 @@ func (c *Conn) Close() error {
 		}
 		c.closed = true
 		if c.x != nil {
-			c.x.rdl.t.Stop()
-			c.x.wdl.t.Stop()
+			c.x.rdl.stop()
+			c.x.wdl.stop()
 		}
 		c.failPending(net.ErrClosed)
 		wakeAll(&c.readers)
@@ -323,8 +306,8 @@ func (c *Conn) setDeadline(write bool, t time.Time) {
 	}
 	x := c.extra()
 	if x.rdl.fire == nil {
-		x.rdl.init(c.wakeReaders)
-		x.wdl.init(c.wakeWriters)
+		x.rdl.init(c.l, c.wakeReaders)
+		x.wdl.init(c.l, c.wakeWriters)
 	}
 	if write {
 		setLoopDeadline(c.l, &x.wdl, t)

@@ -209,6 +209,84 @@ func TestFiber_Deadlines(t *testing.T) {
 	})
 }
 
+// TestFiber_DeadlineMoves: deadlines are moved lazily (an armed timer
+// finds the deadline moved when it fires), which must not change what a
+// reader sees: a deadline moved later fires at the later time, not the
+// first; one cleared while its timer is armed never fires; one moved
+// earlier fires at the earlier time; and a thousand moves, as a server
+// makes around its reads, leave the loop one timer per direction, not
+// one per move.
+func TestFiber_DeadlineMoves(t *testing.T) {
+	fdtest.Check(t)
+	run(t, func(ctx context.Context) error {
+		ln, c, s, err := tcpPair(ctx)
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		defer c.Close()
+		defer s.Close()
+		buf := make([]byte, 10)
+		read := func() (time.Duration, error) {
+			start := time.Now()
+			_, err := c.Read(buf)
+			return time.Since(start), err
+		}
+
+		// Later: armed for 30 ms, moved to 120 ms from a fiber 10 ms in.
+		start := time.Now()
+		c.SetReadDeadline(start.Add(30 * time.Millisecond))
+		spawn(ctx, func(ctx context.Context) error {
+			fiber.Sleep(ctx, 10*time.Millisecond)
+			c.SetReadDeadline(start.Add(120 * time.Millisecond))
+			return nil
+		})
+		if _, err := read(); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Read past a deadline moved later: %v, want a timeout", err)
+		}
+		if el := time.Since(start); el < 110*time.Millisecond {
+			t.Errorf("a deadline moved to 120ms fired after %v", el)
+		}
+
+		// Cleared: armed for 20 ms, cleared; data comes at 80 ms.
+		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		c.SetReadDeadline(time.Time{})
+		spawn(ctx, func(ctx context.Context) error {
+			fiber.Sleep(ctx, 80*time.Millisecond)
+			_, err := s.Write([]byte("late"))
+			return err
+		})
+		if el, err := read(); err != nil || string(buf[:4]) != "late" {
+			t.Errorf("Read after the deadline was cleared: %q, %v after %v; want the late data", buf[:4], err, el)
+		}
+
+		// Earlier: armed for an hour, moved to 30 ms.
+		c.SetReadDeadline(time.Now().Add(time.Hour))
+		c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+		if el, err := read(); !errors.Is(err, os.ErrDeadlineExceeded) || el > 10*time.Second {
+			t.Errorf("Read past a deadline moved earlier: %v after %v", err, el)
+		}
+
+		// A thousand moves later, and clears, between reads.
+		// (Stats are published at the end of each turn: sleep for one.)
+		fiber.Sleep(ctx, time.Millisecond)
+		before := c.Loop().Stats().TimersPending
+		for i := range 1000 {
+			c.SetReadDeadline(time.Now().Add(time.Minute + time.Duration(i)*time.Millisecond))
+			c.SetWriteDeadline(time.Now().Add(time.Minute))
+			if i%2 == 1 {
+				c.SetReadDeadline(time.Time{})
+			}
+		}
+		fiber.Sleep(ctx, time.Millisecond)
+		if after := c.Loop().Stats().TimersPending; after > before+2 {
+			t.Errorf("1,000 deadline moves left %d timers pending, from %d", after, before)
+		}
+		c.SetDeadline(time.Time{})
+		return nil
+	})
+}
+
 // Close wakes a fiber parked in Read with net.ErrClosed; Read and Write
 // after Close fail with it; a second Close reports it; none panics.
 func TestFiber_CloseWhileReading(t *testing.T) {

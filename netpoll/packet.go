@@ -336,8 +336,8 @@ func (pc *PacketConn) closeNow() error {
 		return net.ErrClosed
 	}
 	pc.closed = true
-	pc.rdl.t.Stop()
-	pc.wdl.t.Stop()
+	pc.rdl.stop()
+	pc.wdl.stop()
 	pc.ls.remove(pc)
 	_ = pc.l.Unregister(pc.fd)
 	err := unix.Close(pc.fd)
@@ -371,8 +371,8 @@ func (pc *PacketConn) setDeadlines(t time.Time, r, w bool) error {
 			return pc.opErr("set", nil, net.ErrClosed)
 		}
 		if pc.rdl.fire == nil {
-			pc.rdl.init(func() { wakeAll(&pc.readers) })
-			pc.wdl.init(pc.wakeWriters)
+			pc.rdl.init(pc.l, func() { wakeAll(&pc.readers) })
+			pc.wdl.init(pc.l, pc.wakeWriters)
 		}
 		if r {
 			setLoopDeadline(pc.l, &pc.rdl, t)
@@ -382,18 +382,4 @@ func (pc *PacketConn) setDeadlines(t time.Time, r, w bool) error {
 		}
 		return nil
 	})
-}
-
-// setLoopDeadline moves d, made with init, to t on l's clock.
-func setLoopDeadline(l *loop.Loop, d *deadline, t time.Time) {
-	d.t.Stop()
-	d.expired = false
-	if t.IsZero() {
-		return
-	}
-	if dur := untilDeadline(l, t); dur > 0 {
-		d.t = l.AfterFunc(dur, d.fire)
-		return
-	}
-	d.fire()
 }

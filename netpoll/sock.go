@@ -5,7 +5,6 @@ package netpoll
 import (
 	"net"
 	"os"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -381,6 +380,3 @@ func (s *sock) closeGracefully() {
 	s.wrShut = true
 	s.extra().lingerT = s.l.AfterFunc(s.o.linger, func() { s.release(true) })
 }
-
-// untilDeadline is how far t is on l's clock.
-func untilDeadline(l *loop.Loop, t time.Time) time.Duration { return t.Sub(l.Time()) }

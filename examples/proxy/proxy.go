@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/loop"
 	"github.com/weftio/weft/netpoll"
 )
 
@@ -177,9 +178,13 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var opts []loop.Option
+			if p.c.wait == "block" {
+				opts = append(opts, loop.WithBlockingWait())
+			}
 			errs <- fiber.Run(hard, func(fctx context.Context) error {
 				return p.serveLoop(fctx, addr, first, addrs)
-			})
+			}, opts...)
 		}()
 	}
 	start(c.listen, true)

@@ -62,6 +62,9 @@ func startProxy(t testing.TB, c config) string {
 	if c.balance == "" {
 		c.balance = defaults.balance
 	}
+	if c.wait == "" {
+		c.wait = defaults.wait
+	}
 	for _, d := range []*time.Duration{&c.connectTimeout, &c.idleTimeout, &c.headerTimeout, &c.upstreamTimeout} {
 		if *d == 0 {
 			*d = 5 * time.Second
@@ -161,6 +164,7 @@ func TestParse(t *testing.T) {
 	}{
 		{[]string{"-mode", "udp"}, "-mode"},
 		{[]string{"-balance", "random"}, "-balance"},
+		{[]string{"-wait", "spin"}, "-wait"},
 		{[]string{"-loops", "0"}, "-loops"},
 		{[]string{"-max-conns", "-1"}, "-max-conns"},
 		{[]string{"-idle-timeout", "0s"}, "-idle-timeout"},
@@ -179,7 +183,15 @@ func TestParse(t *testing.T) {
 // TestHTTP_Forwarding: headers added and removed, bodies streamed both
 // ways (a 10 MB POST with a SHA-256 check, chunked requests and
 // responses), keep-alive reused on both sides.
+// TestHTTP_Forwarding runs with loops that block their threads when they
+// wait (the default, -wait block) and with loops that park (-wait park).
 func TestHTTP_Forwarding(t *testing.T) {
+	for _, wait := range []string{"block", "park"} {
+		t.Run("wait="+wait, func(t *testing.T) { testForwarding(t, wait) })
+	}
+}
+
+func testForwarding(t *testing.T, wait string) {
 	fdtest.Check(t)
 	var upConns atomic.Int64
 	var seen sync.Map
@@ -212,7 +224,7 @@ func TestHTTP_Forwarding(t *testing.T) {
 	}
 	up.Start()
 	defer up.Close()
-	addr := startProxy(t, config{upstreams: []string{up.Listener.Addr().String()}})
+	addr := startProxy(t, config{upstreams: []string{up.Listener.Addr().String()}, wait: wait})
 	cl := client(t)
 
 	req, _ := http.NewRequest("GET", "http://"+addr+"/headers", nil)

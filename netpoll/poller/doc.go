@@ -13,8 +13,9 @@
 // How it waits: on Linux the epoll fd is handed to Go's own netpoller, so a
 // waiting loop parks its goroutine instead of blocking a thread, a timeout
 // is a timerfd in the set, and Wake readies the parked goroutine without a
-// syscall. If that cannot be set up, or WEFT_POLLER_PARK=0 is set, Wait
-// blocks in epoll_pwait2 and Wake writes an eventfd. A parked poller told
+// syscall. If that cannot be set up, or WEFT_POLLER_PARK=0 is set, or the
+// poller was made by [NewBlocking], Wait blocks in epoll_pwait2 and Wake
+// writes an eventfd. A parked poller told
 // to block (Blocker.BlockHint, while io_uring operations are in flight)
 // blocks in epoll_pwait2 too, and Wake fires the timerfd. kqueue blocks in
 // kevent and Wake writes a pipe.

@@ -87,8 +87,10 @@ const (
 	armTolerance = 5 * time.Microsecond
 )
 
-func newEpoll() (*epoll, error) {
-	if !parkOff.Load() && !noPwait2.Load() {
+// newEpoll makes a poller, in park mode if park is set and this process
+// can have one.
+func newEpoll(park bool) (*epoll, error) {
+	if park && !noPwait2.Load() {
 		if p := newParkedEpoll(); p != nil {
 			return p, nil
 		}

@@ -14,6 +14,12 @@ func New() (Poller, error) {
 	return newKqueue()
 }
 
+// NewBlocking returns a kqueue poller, as New does: kqueue always blocks
+// its thread in kevent.
+func NewBlocking() (Poller, error) {
+	return newKqueue()
+}
+
 // kqueue is the BSD and macOS back-end: one kqueue plus a non-blocking pipe
 // for Wake.
 //

@@ -9,9 +9,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// New returns an epoll poller.
+// New returns an epoll poller. It parks its goroutine in Go's netpoller
+// when it waits, unless WEFT_POLLER_PARK=0 is set or that cannot be set up.
 func New() (Poller, error) {
-	return newEpoll()
+	return newEpoll(!parkOff.Load())
+}
+
+// NewBlocking returns an epoll poller that blocks its thread in
+// epoll_pwait2 when it waits, and whose Wake writes an eventfd: for a loop
+// whose work comes from its own fds, where a wake-up is one thread woken
+// by the kernel rather than the runtime's netpoller hearing of the epoll
+// fd and readying the goroutine (docs/poller.md).
+func NewBlocking() (Poller, error) {
+	return newEpoll(false)
 }
 
 // noPwait2 is set once the kernel (or a seccomp filter in front of it) has

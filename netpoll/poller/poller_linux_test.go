@@ -2,6 +2,7 @@ package poller_test
 
 import (
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,6 +90,51 @@ func TestPoller_ParkModeFollowsEnv(t *testing.T) {
 	want := os.Getenv("WEFT_POLLER_PARK") != "0"
 	if got := poller.Parked(p); got != want {
 		t.Fatalf("parked = %v with WEFT_POLLER_PARK=%q", got, os.Getenv("WEFT_POLLER_PARK"))
+	}
+}
+
+// TestPoller_NewBlocking: a blocking poller never parks, whatever the
+// environment, and a Wake from another goroutine ends a Wait blocked in
+// the kernel, as does its timeout.
+func TestPoller_NewBlocking(t *testing.T) {
+	p, err := poller.NewBlocking()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if poller.Parked(p) {
+		t.Fatal("NewBlocking made a parked poller")
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i%4) * 500 * time.Microsecond)
+			if err := p.Wake(); err != nil {
+				t.Error(err)
+			}
+		}()
+		start := time.Now()
+		if _, err := p.Wait(-1, func(poller.Handler, poller.Events) {}); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("Wake took %v to end a blocked Wait", d)
+		}
+	}
+	// A Wait may have ended on an earlier Wake: let the rest land, and
+	// take a wake-up still pending, before timing a Wait.
+	wg.Wait()
+	if _, err := p.Wait(0, func(poller.Handler, poller.Events) {}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := p.Wait(20*time.Millisecond, func(poller.Handler, poller.Events) {}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 20*time.Millisecond {
+		t.Fatalf("a 20ms Wait returned after %v", d)
 	}
 }
 

@@ -12,3 +12,6 @@ import (
 func New() (Poller, error) {
 	return nil, fmt.Errorf("poller: no epoll or kqueue back-end for %s: %w", runtime.GOOS, errors.ErrUnsupported)
 }
+
+// NewBlocking reports what New does.
+func NewBlocking() (Poller, error) { return New() }

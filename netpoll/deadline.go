@@ -1,0 +1,87 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package netpoll
+
+import (
+	"time"
+
+	"github.com/weftio/weft/loop"
+	"github.com/weftio/weft/timer"
+)
+
+// deadline is one direction's deadline on the loop's clock.
+//
+// Its timer is moved lazily: a server moves a deadline later, or clears
+// it, before and after every read, and each of those used to stop a timer
+// and arm another (two heap operations among every connection's timers).
+// Now a deadline moved later, or cleared, only records the new time; the
+// armed timer, due first, finds the deadline moved when it fires and arms
+// itself again for the new time (or does nothing). Only a deadline moved
+// earlier than the armed timer re-arms at once. A connection keeps at
+// most one timer per direction, which Close stops.
+type deadline struct {
+	t       timer.Timer
+	at      int64 // the deadline on the loop's clock; 0: none
+	armed   int64 // when t is due; 0: t is not armed
+	expired bool
+	l       *loop.Loop
+	fire    func() // t's callback (init)
+	wake    func() // wakes the direction's waiters
+}
+
+// init makes d's timer callback once: moving d (as a server does before
+// every read) allocates nothing.
+func (d *deadline) init(l *loop.Loop, wake func()) {
+	d.l, d.wake = l, wake
+	d.fire = func() {
+		d.armed = 0
+		switch {
+		case d.at == 0: // cleared since it was armed
+		case d.at > d.l.Now(): // moved later: wait on
+			d.arm(d.at)
+		default:
+			d.expired = true
+			d.wake()
+		}
+	}
+}
+
+// arm stops d's timer, if armed, and arms it for at.
+func (d *deadline) arm(at int64) {
+	d.t.Stop()
+	d.t = d.l.At(at, d.fire)
+	d.armed = at
+}
+
+// stop stops d's timer: the connection is closing.
+func (d *deadline) stop() {
+	d.t.Stop()
+	d.armed, d.at = 0, 0
+}
+
+// setLoopDeadline moves d, made with init, to t on l's clock. A deadline
+// already passed marks d expired and wakes its waiters now; one moved
+// later or cleared leaves an armed timer to find that out when it fires
+// (deadline).
+func setLoopDeadline(l *loop.Loop, d *deadline, t time.Time) {
+	d.expired = false
+	if t.IsZero() {
+		d.at = 0
+		return
+	}
+	now := l.Now()
+	dur := untilDeadline(l, t)
+	if dur <= 0 {
+		d.at = 0
+		d.expired = true
+		d.wake()
+		return
+	}
+	d.at = timer.Deadline(now, dur)
+	if d.armed == 0 || d.armed > d.at {
+		d.arm(d.at)
+	}
+}
+
+// untilDeadline is how far t is on l's clock.
+func untilDeadline(l *loop.Loop, t time.Time) time.Duration { return t.Sub(l.Time()) }
