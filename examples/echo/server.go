@@ -59,9 +59,12 @@ func startServer(ctx context.Context, face, addr string) (*server, error) {
 }
 
 // startCallback serves echo on the callback face: a loop group with one
-// loop per core, and a Handler whose OnData writes the bytes back.
+// loop per core, and a Handler whose OnData writes the bytes back. The
+// loops block their threads when they wait (loop.WithBlockingWait): their
+// work comes from their sockets, and a wake-up then costs one thread woken
+// by the kernel (docs/echo-bench.md).
 func startCallback(addr string) (*server, error) {
-	g, err := loop.NewGroup(runtime.GOMAXPROCS(0))
+	g, err := loop.NewGroup(runtime.GOMAXPROCS(0), loop.WithBlockingWait())
 	if err != nil {
 		return nil, err
 	}

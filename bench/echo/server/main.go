@@ -7,9 +7,9 @@
 //
 //		server -impl weft-callback|weft-fiber|net|gnet -addr 127.0.0.1:0
 //
-//	  - weft-callback: netpoll.Serve on a loop.NewGroup(GOMAXPROCS), a
-//	    Handler whose OnData writes the bytes back; no goroutine or fiber
-//	    per connection.
+//	  - weft-callback: netpoll.Serve on a loop.NewGroup(GOMAXPROCS) whose
+//	    loops block in epoll_wait (loop.WithBlockingWait), a Handler whose
+//	    OnData writes the bytes back; no goroutine or fiber per connection.
 //	  - weft-fiber: one fiber.Run (one loop) per GOMAXPROCS, each with a
 //	    main fiber that netpoll.Listens with WithReusePort and starts a
 //	    fiber per connection reading and writing back through a -buf

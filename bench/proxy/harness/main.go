@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,6 +40,7 @@ func main() {
 	connsFlag := flag.String("conns", "50,500", "wrk connection counts")
 	md := flag.String("md", "", "markdown report to write (empty: stdout)")
 	cmdLine := flag.String("cmd", "scripts/bench_proxy.sh", "the command that reproduces the run, for the report")
+	parked := flag.Bool("parked", false, "also run weft's proxy as it was before its loops blocked in epoll_wait: -wait park, GOMAXPROCS left at the core count (impl weft-park)")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "harness: -bin is required")
@@ -52,6 +54,9 @@ func main() {
 			os.Exit(2)
 		}
 		conns = append(conns, n)
+	}
+	if *parked {
+		impls = append(impls, "weft-park")
 	}
 	if err := run(*bin, *rounds, *d, conns, *md, *cmdLine); err != nil {
 		fmt.Fprintln(os.Stderr, "harness:", err)
@@ -116,6 +121,9 @@ func runOne(bin, tmp, impl, upAddr string, conns int, d time.Duration) (result, 
 	case "weft":
 		cmd, addr, err = start(exec.Command(filepath.Join(bin, "proxy"), "-listen", "127.0.0.1:0", "-upstream", upAddr,
 			"-loops", "1", "-health-interval", "0", "-max-conns", "0"))
+	case "weft-park":
+		cmd, addr, err = start(exec.Command(filepath.Join(bin, "proxy"), "-listen", "127.0.0.1:0", "-upstream", upAddr,
+			"-loops", "1", "-health-interval", "0", "-max-conns", "0", "-wait", "park"), fmt.Sprintf("GOMAXPROCS=%d", runtime.NumCPU()))
 	case "httputil":
 		cmd, addr, err = start(exec.Command(filepath.Join(bin, "revproxy"), "-upstream", upAddr), "GOMAXPROCS=1")
 	case "nginx":

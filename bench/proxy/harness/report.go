@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,9 @@ func render(all []result, conns []int, rounds int, d time.Duration, cmdLine stri
 	fmt.Fprintf(&b, "Reproduce with `%s`. Run %s UTC, %d rounds of a %v wrk window per proxy and connection count, proxies in rotating order; medians over the rounds. %d CPUs, %s.\n\n",
 		cmdLine, started.UTC().Format("2006-01-02 15:04"), rounds, d, runtime.NumCPU(), runtime.Version())
 	fmt.Fprintf(&b, "Each proxy gets one core's worth of parallelism: weft's examples/proxy with `-loops 1`, nginx with `worker_processes 1` (keep-alive 512 to the upstream, HTTP/1.1), Go's httputil.ReverseProxy with GOMAXPROCS=1. The upstream is net/http (GOMAXPROCS=1) answering `GET /hello` with 13 bytes; wrk runs one thread. All share the machine's cores, so requests/s is bounded by the whole set; the proxy's CPU per request (user+system from /proc over the window, nginx's master and worker together) is the figure least bent by that.\n\n")
+	if slices.Contains(impls, "weft-park") {
+		fmt.Fprintf(&b, "weft-park is the same proxy binary with `-wait park` and GOMAXPROCS at the core count: its loop parks in Go's netpoller when it waits, and a second P is free to spin, as before the proxy's loops blocked in epoll_wait with one P per loop (docs/proxy.md).\n\n")
+	}
 	fmt.Fprintf(&b, "| connections | proxy | requests/s | vs httputil | vs nginx | p50 µs | p99 µs | proxy CPU µs/request | vs httputil | errors |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, n := range conns {
 		hu, ng := statsOf(all, "httputil", n), statsOf(all, "nginx", n)
