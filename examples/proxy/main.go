@@ -78,7 +78,8 @@ func main() {
 	if os.Getenv("GOMAXPROCS") == "" && c.loops < runtime.GOMAXPROCS(0) {
 		// One P per loop, as nginx has one thread per worker: a spare P
 		// only spins looking for work each time a goroutine is readied
-		// (6 % less CPU per request with -loops 1, docs/proxy.md).
+		// (with blocking loops, 2-8 % less CPU per request with -loops 1
+		// in runs by hand, docs/proxy.md).
 		runtime.GOMAXPROCS(c.loops)
 	}
 	if os.Getenv("WEFT_DEBUG") == "1" {
