@@ -49,4 +49,12 @@
 // cheaper than a channel send to a worker goroutine; a microtask enqueue
 // plus run costs a few nanoseconds and allocates nothing once the queue has
 // grown; a Loop holds two fds (the poller and its wake-up fd).
+//
+// # How an idle loop waits
+//
+// On Linux an idle loop parks its goroutine in Go's netpoller, so a Post
+// from another goroutine wakes it like a channel send, without a system
+// call. A loop whose work comes from its own sockets (a server loop with
+// its own listener) waits more cheaply with WithBlockingWait, its thread
+// blocked in epoll_wait, at the price of dearer Posts (docs/poller.md).
 package loop
