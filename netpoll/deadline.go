@@ -24,7 +24,6 @@ type deadline struct {
 	at      int64 // the deadline on the loop's clock; 0: none
 	armed   int64 // when t is due; 0: t is not armed
 	expired bool
-	l       *loop.Loop
 	fire    func() // t's callback (init)
 	wake    func() // wakes the direction's waiters
 }
@@ -32,13 +31,13 @@ type deadline struct {
 // init makes d's timer callback once: moving d (as a server does before
 // every read) allocates nothing.
 func (d *deadline) init(l *loop.Loop, wake func()) {
-	d.l, d.wake = l, wake
+	d.wake = wake
 	d.fire = func() {
 		d.armed = 0
 		switch {
 		case d.at == 0: // cleared since it was armed
-		case d.at > d.l.Now(): // moved later: wait on
-			d.arm(d.at)
+		case d.at > l.Now(): // moved later: wait on
+			d.arm(l, d.at)
 		default:
 			d.expired = true
 			d.wake()
@@ -47,9 +46,9 @@ func (d *deadline) init(l *loop.Loop, wake func()) {
 }
 
 // arm stops d's timer, if armed, and arms it for at.
-func (d *deadline) arm(at int64) {
+func (d *deadline) arm(l *loop.Loop, at int64) {
 	d.t.Stop()
-	d.t = d.l.At(at, d.fire)
+	d.t = l.At(at, d.fire)
 	d.armed = at
 }
 
@@ -79,7 +78,7 @@ func setLoopDeadline(l *loop.Loop, d *deadline, t time.Time) {
 	}
 	d.at = timer.Deadline(now, dur)
 	if d.armed == 0 || d.armed > d.at {
-		d.arm(d.at)
+		d.arm(l, d.at)
 	}
 }
 

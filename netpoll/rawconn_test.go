@@ -72,7 +72,10 @@ func rawWriteAll(c *netpoll.Conn, b []byte) error {
 func TestRawConn_ReadWrite(t *testing.T) {
 	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
-		ln, c, s, err := tcpPair(ctx, netpoll.WithWatermarks(8<<20, 1<<20))
+		// Small kernel buffers on the writing end: with the defaults the
+		// kernel sometimes took the whole first write, leaving nothing
+		// queued to order the raw write behind.
+		ln, c, s, err := tcpPair(ctx, netpoll.WithWatermarks(8<<20, 1<<20), netpoll.WithBuffers(0, 64<<10))
 		if err != nil {
 			return err
 		}
