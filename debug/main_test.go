@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 )
@@ -21,22 +20,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func here() string {
 	_, file, line, _ := runtime.Caller(1)
 	return fmt.Sprintf("/%s:%d ", file[strings.LastIndexByte(file, '/')+1:], line+1)
-}
-
-// waitLimit bounds, in real time, how long a test waits for something that
-// must happen. It is never slept: it only turns a hang into a failure.
-const waitLimit = 20 * time.Second
-
-// recv receives from ch, failing the test after waitLimit.
-func recv[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(waitLimit):
-		t.Fatalf("%s: nothing within %v", what, waitLimit)
-		panic("unreachable")
-	}
 }
 
 // inChildWithoutDebug runs the calling test again in a child process

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/weftio/weft/debug"
+	"github.com/weftio/weft/internal/looptest"
 )
 
 // chanWriter hands each Write to a channel.
@@ -30,7 +31,7 @@ func TestInstallSIGQUIT_WritesADump(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		dump := recv(t, w, "a dump after SIGQUIT")
+		dump := looptest.Recv(t, w, "a dump after SIGQUIT")
 		if sect := loopSection(t, dump, id); !strings.Contains(sect, "\t4 fibers, 4 parked:") {
 			t.Errorf("dump:\n%s", dump)
 		}

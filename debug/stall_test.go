@@ -12,6 +12,7 @@ import (
 
 	"github.com/weftio/weft/debug"
 	"github.com/weftio/weft/fiber"
+	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/loop"
 )
 
@@ -34,13 +35,13 @@ func TestDump_StalledLoop(t *testing.T) {
 			return nil
 		}, loop.WithStall(20*time.Millisecond, func(loop.Stall) { once.Do(func() { close(reported) }) }))
 	}()
-	id := recv(t, ids, "the loop's ID")
-	recv(t, reported, "the stall report")
+	id := looptest.Recv(t, ids, "the loop's ID")
+	looptest.Recv(t, reported, "the stall report")
 	var b bytes.Buffer
 	err := debug.Dump(&b)
 	all := debug.ReadAll()
 	close(release)
-	if err := recv(t, done, "fiber.Run's return"); err != nil {
+	if err := looptest.Recv(t, done, "fiber.Run's return"); err != nil {
 		t.Fatal(err)
 	}
 	if err != nil {

@@ -563,7 +563,7 @@ func TestBlocking_Cancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := recv(t, saw, "the blocking function's context"); !errors.Is(err, context.Canceled) {
+	if err := looptest.Recv(t, saw, "the blocking function's context"); !errors.Is(err, context.Canceled) {
 		t.Errorf("the blocking function's context ended with %v, want context.Canceled", err)
 	}
 }

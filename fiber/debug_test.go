@@ -15,6 +15,7 @@ import (
 
 	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/internal/gid"
+	"github.com/weftio/weft/internal/looptest"
 	"github.com/weftio/weft/loop"
 )
 
@@ -164,7 +165,7 @@ func TestStall_FiberNamedWithSpawnSiteAndStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := recv(t, reports, "stall report")
+	s := looptest.Recv(t, reports, "stall report")
 	if !strings.HasPrefix(s.What, "fiber 2 (") || !strings.Contains(s.What, "spawned at ") || !strings.Contains(s.What, spawned) {
 		t.Errorf("What = %q, want fiber 2 spawned at %s", s.What, spawned)
 	}
@@ -195,7 +196,7 @@ func TestStall_FiberWithoutDebugMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := recv(t, reports, "stall report")
+	s := looptest.Recv(t, reports, "stall report")
 	if !strings.HasPrefix(s.What, "fiber 1 (") || strings.Contains(s.What, "spawned at") != envDebug() ||
 		!strings.Contains(s.Stack, "fiber_test.blockingFiberBody") {
 		t.Errorf("report %q, stack:\n%s", s.What, s.Stack)

@@ -114,15 +114,3 @@ func idleThen(t *testing.T, f func()) {
 		f()
 	}()
 }
-
-// recv receives from ch, failing the test after waitLimit.
-func recv[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(waitLimit):
-		t.Fatalf("%s: nothing within %v", what, waitLimit)
-		panic("unreachable")
-	}
-}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/future"
+	"github.com/weftio/weft/internal/looptest"
 )
 
 func TestRun_ReturnsMainsError(t *testing.T) {
@@ -113,7 +114,7 @@ func TestRun_GoexitEndsRunsGoroutine(t *testing.T) {
 		}, virtual())
 		returned = true
 	}()
-	recv(t, exited, "Run's goroutine to exit")
+	looptest.Recv(t, exited, "Run's goroutine to exit")
 	if returned {
 		t.Error("Run returned after a fiber called runtime.Goexit; its goroutine should have exited")
 	}

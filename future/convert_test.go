@@ -105,7 +105,7 @@ func TestToChan_DeliversOnceThenCloses(t *testing.T) {
 	default:
 	}
 	p.Resolve(4)
-	if r := bbRecv(t, ch, "ToChan"); r != (future.Result[int]{Value: 4}) {
+	if r := looptest.Recv(t, ch, "ToChan"); r != (future.Result[int]{Value: 4}) {
 		t.Fatalf("ToChan delivered %v, want {4 <nil>}", r)
 	}
 	bbClosed(t, ch, "ToChan")
@@ -117,7 +117,7 @@ func TestToChan_Rejection(t *testing.T) {
 	looptest.On(t, l, func() { // made on the loop, of a settled future
 		ch = future.ToChan(future.Rejected[int](l, errB))
 	})
-	if r := bbRecv(t, ch, "ToChan"); r.Err != errB || r.Value != 0 {
+	if r := looptest.Recv(t, ch, "ToChan"); r.Err != errB || r.Value != 0 {
 		t.Fatalf("ToChan delivered %v, want {0 %v}", r, errB)
 	}
 	bbClosed(t, ch, "ToChan")
@@ -264,10 +264,10 @@ func TestOffload_ContextCancelledWithTheFuture(t *testing.T) {
 		ctxErr <- ctx.Err()
 		return 0, ctx.Err()
 	})
-	bbRecv(t, started, "Offload start")
+	looptest.Recv(t, started, "Offload start")
 	f.Cancel()
 	bbErr(t, f, context.Canceled)
-	if err := bbRecv(t, ctxErr, "fn's ctx"); err != context.Canceled {
+	if err := looptest.Recv(t, ctxErr, "fn's ctx"); err != context.Canceled {
 		t.Fatalf("fn's ctx ended with %v, want context.Canceled", err)
 	}
 }
@@ -293,11 +293,11 @@ func TestOffload_ContextCancelledWhenTheLoopCloses(t *testing.T) {
 		ctxErr <- ctx.Err()
 		return 0, nil
 	})
-	bbRecv(t, started, "Offload start")
+	looptest.Recv(t, started, "Offload start")
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := bbRecv(t, ctxErr, "fn's ctx after the loop closed"); err != context.Canceled {
+	if err := looptest.Recv(t, ctxErr, "fn's ctx after the loop closed"); err != context.Canceled {
 		t.Fatalf("fn's ctx ended with %v, want context.Canceled", err)
 	}
 	if _, err := bbWait(t, f); !errors.Is(err, loop.ErrClosed) {
@@ -314,7 +314,7 @@ func TestOffload_OnAClosedLoop(t *testing.T) {
 	}
 	ctxErr := make(chan error, 1)
 	f := future.Offload(l, func(ctx context.Context) (int, error) { ctxErr <- ctx.Err(); return 1, nil })
-	if err := bbRecv(t, ctxErr, "fn's ctx"); err != context.Canceled {
+	if err := looptest.Recv(t, ctxErr, "fn's ctx"); err != context.Canceled {
 		t.Fatalf("fn's ctx on a closed loop: %v, want context.Canceled", err)
 	}
 	if _, err := bbWait(t, f); !errors.Is(err, loop.ErrClosed) {
@@ -333,7 +333,7 @@ func TestWait_FromAPlainGoroutine(t *testing.T) {
 		got <- future.Result[int]{Value: v, Err: err}
 	}()
 	p.Resolve(11)
-	if r := bbRecv(t, got, "Wait"); r != (future.Result[int]{Value: 11}) {
+	if r := looptest.Recv(t, got, "Wait"); r != (future.Result[int]{Value: 11}) {
 		t.Fatalf("Wait = %v, want {11 <nil>}", r)
 	}
 	g, q := future.New[int](l)
@@ -406,11 +406,11 @@ func TestWait_LoopClosedWhilePending(t *testing.T) {
 		_, err := f.Wait(ctx)
 		got <- err
 	}()
-	bbRecv(t, ctx.waiting, "Wait blocking")
+	looptest.Recv(t, ctx.waiting, "Wait blocking")
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := bbRecv(t, got, "Wait"); !errors.Is(err, loop.ErrClosed) {
+	if err := looptest.Recv(t, got, "Wait"); !errors.Is(err, loop.ErrClosed) {
 		t.Fatalf("Wait = %v, want loop.ErrClosed", err)
 	}
 	// Called after the close, too.
@@ -732,7 +732,7 @@ func TestSettle_RaceFromManyGoroutines(t *testing.T) {
 		looptest.On(t, l, func() {}) // every registration has reached the loop and run
 		for r := range reactions {
 			if chans[r] != nil {
-				got := bbRecv(t, chans[r], "ToChan")
+				got := looptest.Recv(t, chans[r], "ToChan")
 				if got != outcome {
 					t.Fatalf("round %d: ToChan %d saw %v, want %v", round, r, got, outcome)
 				}

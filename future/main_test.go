@@ -109,18 +109,6 @@ func bbPending[T any](t testing.TB, f *future.Future[T], what string) {
 	}
 }
 
-// bbRecv receives from ch, failing the test after waitLimit.
-func bbRecv[T any](t testing.TB, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(waitLimit):
-		t.Fatalf("%s: nothing within %v", what, waitLimit)
-		panic("unreachable")
-	}
-}
-
 // bbClosed fails the test unless ch is closed and empty, after waitLimit.
 func bbClosed[T any](t testing.TB, ch <-chan T, what string) {
 	t.Helper()
@@ -188,7 +176,7 @@ func TestLeaks_FDsAndGoroutines(t *testing.T) {
 			<-ctx.Done()
 			return 0, ctx.Err()
 		})
-		bbRecv(t, started, "Offload start")
+		looptest.Recv(t, started, "Offload start")
 		future.Delay(l, time.Hour, 0)
 		future.Timeout(future.Delay(l, time.Hour, 0), 2*time.Hour)
 		future.Retry(l, future.Backoff{Attempts: -1}, func(int) *future.Future[int] {

@@ -24,7 +24,7 @@ func bbQuiet(t testing.TB, l *loop.Loop, d time.Duration) loop.Stats {
 	t.Helper()
 	fired := make(chan struct{})
 	looptest.On(t, l, func() { l.AfterFunc(d, func() { close(fired) }) })
-	bbRecv(t, fired, "sentinel timer")
+	looptest.Recv(t, fired, "sentinel timer")
 	return bbSettleStats(t, l)
 }
 
@@ -595,7 +595,7 @@ func TestRetry_CancelStopsFurtherAttempts(t *testing.T) {
 			close(started)
 			return f
 		})
-		bbRecv(t, started, "second attempt")
+		looptest.Recv(t, started, "second attempt")
 		out.Cancel()
 		bbErr(t, out, context.Canceled)
 		var f *future.Future[int]

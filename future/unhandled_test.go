@@ -166,7 +166,7 @@ func TestUnhandled_ObservedIsNeverReported(t *testing.T) {
 
 	// ToChan.
 	f4 := future.Rejected[int](l, errLost)
-	if r := bbRecv(t, future.ToChan(f4), "ToChan"); r.Err != errLost {
+	if r := looptest.Recv(t, future.ToChan(f4), "ToChan"); r.Err != errLost {
 		t.Fatalf("ToChan = %v", r)
 	}
 

@@ -58,3 +58,20 @@ func Seed(t testing.TB, fixed uint64, flagName string) uint64 {
 	})
 	return seed
 }
+
+// WaitLimit bounds, in real time, how long a test waits for something that
+// must happen. It is never slept: it only turns a hang into a failure.
+const WaitLimit = 20 * time.Second
+
+// Recv receives from ch, failing the test if nothing comes within
+// WaitLimit; what names the awaited event in the failure.
+func Recv[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(WaitLimit):
+		t.Fatalf("%s: nothing within %v", what, WaitLimit)
+		panic("unreachable")
+	}
+}
