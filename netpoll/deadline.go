@@ -20,9 +20,8 @@ import (
 // earlier than the armed timer re-arms at once. A connection keeps at
 // most one timer per direction, which Close stops.
 type deadline struct {
-	t       timer.Timer
-	at      int64 // the deadline on the loop's clock; 0: none
-	armed   int64 // when t is due; 0: t is not armed
+	t       timer.Timer // armed for t.When(), or dead (When is 0)
+	at      int64       // the deadline on the loop's clock; 0: none
 	expired bool
 	fire    func() // t's callback (init)
 	wake    func() // wakes the direction's waiters
@@ -33,7 +32,6 @@ type deadline struct {
 func (d *deadline) init(l *loop.Loop, wake func()) {
 	d.wake = wake
 	d.fire = func() {
-		d.armed = 0
 		switch {
 		case d.at == 0: // cleared since it was armed
 		case d.at > l.Now(): // moved later: wait on
@@ -49,13 +47,12 @@ func (d *deadline) init(l *loop.Loop, wake func()) {
 func (d *deadline) arm(l *loop.Loop, at int64) {
 	d.t.Stop()
 	d.t = l.At(at, d.fire)
-	d.armed = at
 }
 
 // stop stops d's timer: the connection is closing.
 func (d *deadline) stop() {
 	d.t.Stop()
-	d.armed, d.at = 0, 0
+	d.at = 0
 }
 
 // setLoopDeadline moves d, made with init, to t on l's clock. A deadline
@@ -77,7 +74,7 @@ func setLoopDeadline(l *loop.Loop, d *deadline, t time.Time) {
 		return
 	}
 	d.at = timer.Deadline(now, dur)
-	if d.armed == 0 || d.armed > d.at {
+	if armed := d.t.When(); armed == 0 || armed > d.at {
 		d.arm(l, d.at)
 	}
 }

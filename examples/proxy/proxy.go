@@ -174,14 +174,14 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	errs := make(chan error, c.loops)
 	addrs := make(chan string, 1)
 	var wg sync.WaitGroup
+	var opts []loop.Option
+	if c.wait == "block" {
+		opts = append(opts, loop.WithBlockingWait())
+	}
 	start := func(addr string, first bool) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var opts []loop.Option
-			if p.c.wait == "block" {
-				opts = append(opts, loop.WithBlockingWait())
-			}
 			errs <- fiber.Run(hard, func(fctx context.Context) error {
 				return p.serveLoop(fctx, addr, first, addrs)
 			}, opts...)

@@ -17,8 +17,10 @@ import (
 // startCallback serves echo on weft's callback face: netpoll.Serve on a
 // group with a loop per GOMAXPROCS, whose loops block their threads in
 // epoll_wait when they wait (loop.WithBlockingWait): a callback server's
-// work comes from its sockets, and blocking cost 17 % less CPU per
-// request than parking in Go's netpoller (docs/echo-bench.md).
+// work comes from its sockets, and blocking cost about 15-18 % less CPU
+// per request than parking in Go's netpoller at 50 connections, 3-20 % at
+// 1,000, in harness runs alternated by hand with WEFT_POLLER_PARK=0
+// (docs/poller.md, docs/benchmarks.md).
 func startCallback(addr string, st *stats) (*server, error) {
 	g, err := loop.NewGroup(runtime.GOMAXPROCS(0), loop.WithBlockingWait())
 	if err != nil {
