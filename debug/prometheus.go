@@ -73,9 +73,11 @@ func writePrometheus(w io.Writer, ms []Metrics) error {
 		fmt.Fprintf(b, "%s_sum{loop=\"%d\"} %s\n", lag, m.Loop, num(m.LagSum.Seconds()))
 		fmt.Fprintf(b, "%s_count{loop=\"%d\"} %d\n", lag, m.Loop, cum)
 	}
-	off := offloadMetrics()
+	var off OffloadMetrics
 	if len(ms) > 0 {
 		off = ms[0].Offload
+	} else {
+		off = offloadMetrics()
 	}
 	fmt.Fprintf(b, "# HELP weft_offload_queued Functions waiting for a worker of the shared offload pool.\n# TYPE weft_offload_queued gauge\nweft_offload_queued %d\n", off.Queued)
 	fmt.Fprintf(b, "# HELP weft_offload_busy Functions running on the shared offload pool.\n# TYPE weft_offload_busy gauge\nweft_offload_busy %d\n", off.Busy)

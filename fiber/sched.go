@@ -15,6 +15,7 @@ import (
 	"github.com/weftio/weft/internal/debugbuild"
 	"github.com/weftio/weft/internal/gid"
 	"github.com/weftio/weft/internal/loopctl"
+	"github.com/weftio/weft/internal/loopdebug"
 	"github.com/weftio/weft/loop"
 )
 
@@ -111,12 +112,7 @@ func (fb *fiber) Value(key any) any {
 }
 
 // name is the fiber's function, for reports.
-func (fb *fiber) name() string {
-	if f := runtime.FuncForPC(fb.body.entry()); f != nil {
-		return f.Name()
-	}
-	return "?"
-}
+func (fb *fiber) name() string { return loopdebug.FuncName(fb.body.entry()) }
 
 // Run resumes fb: a fiber is the loop.Job that schedules it, so waking one
 // queues no closure.

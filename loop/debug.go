@@ -50,8 +50,9 @@ type debugFields struct {
 //   - while runtime/trace records, each fiber is a trace task, and each
 //     stretch it runs a region, named after its function.
 //
-// It costs: a spawn, a park and a future made record a call stack (a few
-// hundred nanoseconds each, docs/debugging.md). Without debug mode the
+// It costs: a spawn, a park and a future made record a call stack (a park
+// and wake 4-5 µs instead of 0.3, a spawn 4-5 µs instead of 0.3-0.5,
+// docs/debugging.md, "What it costs"). Without debug mode the
 // hooks cost a predicted branch each; a build with the weft_nodebug tag
 // has none, and WithDebug does nothing there.
 func WithDebug() Option {
@@ -74,8 +75,8 @@ func WithDebug() Option {
 // labels when it returns). That stops the world for well under a
 // millisecond even with 10,000 goroutines; if user code replaced the
 // labels, the watchdog falls back to runtime.Stack of every goroutine,
-// which stops the world for the whole formatting, about 25 µs per
-// goroutine (docs/debugging.md).
+// which stops the world for the whole formatting, 18-47 µs per
+// goroutine (BenchmarkStall_Capture, docs/debugging.md).
 //
 // A threshold of zero or less switches the detector off, in debug mode
 // too. The loop's side costs an atomic store per task, callback or fiber

@@ -402,11 +402,7 @@ func (l *Loop) Deadline(d time.Duration) int64 { return timer.Deadline(l.Now(), 
 // yet; once it ran or was stopped, arm a new one. Arming and stopping cost
 // about 60 ns together, clock read included, and allocate nothing.
 func (l *Loop) AfterFunc(d time.Duration, f func()) timer.Timer {
-	t := l.timers.Add(l.Deadline(d), f)
-	if debugbuild.Enabled && l.sim != nil {
-		l.sim.track(&l.timers, t)
-	}
-	return t
+	return l.At(l.Deadline(d), f)
 }
 
 // At arranges for f to run on the loop once its clock reaches when (see Now).

@@ -148,7 +148,7 @@ func (l *Loop) simRunReady() {
 		l.posted[l.postedI] = nil // do not keep the closure alive
 		l.postedI++
 		l.local.tasks++
-		if l.debug.watch != nil { // the stall detector, as in runReady (debug.go)
+		if l.debug.watch != nil { // the stall detector, as in runReady (loop.go)
 			l.beat(loopdebug.Task)
 		}
 		l.runTask(f)
