@@ -185,6 +185,9 @@ func offenderStack(n int64) string {
 func findLabelled(profile []byte, n int64) string {
 	label := []byte(`"` + loopdebug.GoroutineLabel + `":"` + strconv.FormatInt(n, 10) + `"`)
 	for _, rec := range bytes.Split(profile, []byte("\n\n")) {
+		if !bytes.Contains(rec, label) {
+			continue // another goroutine's record: do not format it
+		}
 		lines := bytes.Split(rec, []byte("\n"))
 		found := false
 		var b strings.Builder
