@@ -59,7 +59,6 @@ type client struct {
 // hconn is a connection to an origin, TLS or not.
 type hconn struct {
 	nc *netpoll.Conn
-	c  net.Conn // nc, or a *tls.Conn over it
 	br *bufio.Reader
 	bw *bufio.Writer
 }
@@ -191,7 +190,7 @@ func (cl *client) conn(ctx context.Context, u *url.URL, origin string, deadline 
 		}
 		c = tc
 	}
-	return &hconn{nc: nc, c: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 1<<10)}, false, nil
+	return &hconn{nc: nc, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 1<<10)}, false, nil
 }
 
 // tlsConfig is the TLS configuration for a server name.

@@ -2,7 +2,10 @@
 
 package main
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // The states of an entry.
 const (
@@ -51,14 +54,7 @@ type chain struct {
 }
 
 // visits reports whether the chain has requested u already.
-func (c *chain) visits(u string) bool {
-	for _, v := range c.urls {
-		if v == u {
-			return true
-		}
-	}
-	return false
-}
+func (c *chain) visits(u string) bool { return slices.Contains(c.urls, u) }
 
 // A host is one origin (scheme, name and port): its queue, its requests in
 // flight, its last request's start and its robots.txt.

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"slices"
 
 	"github.com/weftio/weft/fiber"
 )
@@ -49,30 +47,29 @@ type snapURL struct {
 // queued (a periodic checkpoint is taken while they run): after a crash,
 // they are fetched again.
 func (cr *crawler) snapshot() *snapshot {
-	es := make([]*entry, 0, len(cr.fr.seen))
-	for _, e := range cr.fr.seen {
-		es = append(es, e)
-	}
-	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
-	index := make(map[*entry]int, len(es))
-	for i, e := range es {
-		index[e] = i + 1
+	// An entry's seq is its place in URLs: entries are numbered 1, 2, ...
+	// as they are made (newEntry, restore) and never removed from seen.
+	ref := func(e *entry) int {
+		if e == nil {
+			return 0
+		}
+		return int(e.seq)
 	}
 	s := &snapshot{Version: stateVersion, Seeds: cr.seeds, Started: cr.started, Stats: cr.st,
-		URLs: make([]snapURL, len(es)), Robots: map[string]*rules{}}
-	for i, e := range es {
-		u := snapURL{URL: e.url, Depth: e.depth, State: e.state, Next: index[e.next], Far: e.far}
+		URLs: make([]snapURL, len(cr.fr.seen)), Robots: map[string]*rules{}}
+	for _, e := range cr.fr.seen {
+		u := snapURL{URL: e.url, Depth: e.depth, State: e.state, Next: ref(e.next), Far: e.far}
 		if e.state == running {
 			u.State = queued
 			s.Started--
 		}
 		for _, k := range e.kids {
-			u.Kids = append(u.Kids, index[k])
+			u.Kids = append(u.Kids, ref(k))
 		}
 		if e.chain != nil {
 			u.Chain = e.chain.urls
 		}
-		s.URLs[i] = u
+		s.URLs[e.seq-1] = u
 	}
 	for origin, h := range cr.fr.hosts {
 		if h.robots != nil {
