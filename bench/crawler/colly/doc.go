@@ -54,5 +54,5 @@
 //     robots.txt colly fetched (read as it passes through the
 //     transport).
 //
-// Each costs next to nothing, and the second saves colly fetches.
+// The second saves colly the fetches it would otherwise make twice.
 package main

@@ -8,10 +8,10 @@
 //
 //	harness [-rounds 7] [-pages 2000] [-concurrency 64] [-quick] [-md docs/crawler-bench.md] [-img docs/img]
 //
-// It builds the three programs first (go build, into a temporary
-// directory: weft's crawler in the weft module found at -root, the other
-// two in its bench module), unless -bin names a directory that holds
-// them (weft-crawler, colly-crawler, site, launch). Every crawl is a
+// It builds the four programs first (go build, into a temporary
+// directory: weft's crawler in the weft module found at -root, the colly
+// crawler, the site and the launcher in its bench module), unless -bin
+// names a directory that holds them (weft-crawler, colly-crawler, site, launch). Every crawl is a
 // fresh process, started through the launcher (bench/crawler/launch),
 // which measures its wall time from just before its start to its exit,
 // its CPU time and its peak resident memory (wait4's rusage: see package

@@ -185,7 +185,7 @@ func (rep *report) Markdown(imgRef string, withCharts bool) string {
 		"and `OnHTML(\"a[href]\")` calling `e.Request.Visit(href)` on each link (which resolves it with `AbsoluteURL`, `<base href>` honoured). Three additions make it fetch exactly what a correct crawler fetches, each page once (see its package comment): "+
 		"it cuts a link's fragment from its href before visiting it (colly would fetch `/p/7#s3` after `/p/7`), its visited store checks and marks a URL in one step "+
 		"(colly's own checks and marks in two, so two goroutines that find a link at once both fetch it: `colly-crawler -shipped-store` shows it), and its redirect policy stops at a loop and does not follow a redirect to a disallowed path. "+
-		"The second saves colly the fetches it would make twice: it is faster here than as shipped.\n\n", set.Concurrency, set.Concurrency)
+		"The second saves colly the fetches it would make twice, which can only favour it.\n\n", set.Concurrency, set.Concurrency)
 	p("**Checked, every crawl, both crawlers:** the crawler exits 0; its JSON Lines account for exactly the URLs above (each line's url and final_url, and the redirect hops between them as the server answered), "+
 		"no URL on two lines, and no page the server answered with 2xx recorded without a response; the server's own count of what it served is exactly those URLs, each once (robots.txt once); "+
 		"it never had more than %d requests in flight; every request carried the User-Agent given. A crawl that fails any of these does not count: a crawler that fetches fewer pages is not faster.\n\n", set.Concurrency)

@@ -177,11 +177,11 @@ func (cfg config) crawl(s *site, sc scenario, want []string, impl string, round 
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		r.Fail("killed after %v; stderr: %q", cfg.runTimeout, tail(stderr.String()))
+		r.Fail("killed after %v; stderr: %q", cfg.runTimeout, harness.Tail(stderr.String()))
 		return r
 	case errors.As(err, &ee):
 		r.ExitCode = ee.ExitCode()
-		r.Fail("exited with status %d (125: the launcher failed); stderr: %q", r.ExitCode, tail(stderr.String()))
+		r.Fail("exited with status %d (125: the launcher failed); stderr: %q", r.ExitCode, harness.Tail(stderr.String()))
 		return r
 	case err != nil:
 		r.Fail("%v", err)
@@ -240,15 +240,6 @@ func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
 		s = s[i+1:]
-	}
-	return s
-}
-
-// tail is the end of a process's stderr, for a problem report.
-func tail(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 2000 {
-		return "…" + s[len(s)-2000:]
 	}
 	return s
 }

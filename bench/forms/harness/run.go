@@ -84,10 +84,10 @@ func (cfg config) run(t harness.Turn[scenario]) (r Run) {
 	}
 	switch {
 	case ctx.Err() != nil:
-		r.Fail("formsbench did not finish within %v (killed); stderr: %q", timeout, tail(stderr.String()))
+		r.Fail("formsbench did not finish within %v (killed); stderr: %q", timeout, harness.Tail(stderr.String()))
 		return r
 	case line == nil:
-		r.Fail("formsbench printed no result (%v); stderr: %q", err, tail(stderr.String()))
+		r.Fail("formsbench printed no result (%v); stderr: %q", err, harness.Tail(stderr.String()))
 		return r
 	}
 	if jerr := json.Unmarshal(line, &r); jerr != nil {
@@ -97,13 +97,13 @@ func (cfg config) run(t harness.Turn[scenario]) (r Run) {
 	r.Round, r.Scenario, r.Impl = round, sc.Name, impl // not formsbench's to change
 	switch {
 	case r.Hang:
-		r.Fail("formsbench hung: %s; stderr (goroutines): %q", r.Err, tail(stderr.String()))
+		r.Fail("formsbench hung: %s; stderr (goroutines): %q", r.Err, harness.Tail(stderr.String()))
 		return r
 	case r.Err != "":
 		r.Fail("%s", r.Err)
 		return r
 	case err != nil:
-		r.Fail("formsbench exited with %v; stderr: %q", err, tail(stderr.String()))
+		r.Fail("formsbench exited with %v; stderr: %q", err, harness.Tail(stderr.String()))
 		return r
 	case r.Ops == 0:
 		r.Fail("no operation completed")
@@ -116,13 +116,4 @@ func (cfg config) run(t harness.Turn[scenario]) (r Run) {
 		r.Warn("the window was %.2f s, not %v", r.WindowS, cfg.dur)
 	}
 	return r
-}
-
-// tail is the end of a process's stderr, for a problem report.
-func tail(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 2000 {
-		return "…" + s[len(s)-2000:]
-	}
-	return s
 }

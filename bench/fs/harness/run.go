@@ -100,11 +100,11 @@ func (cfg config) run(t harness.Turn[scenario]) (r Run) {
 		}
 	}
 	if ctx.Err() != nil {
-		r.Fail("fsbench did not finish within %v (killed); stderr: %q", timeout, tail(stderr.String()))
+		r.Fail("fsbench did not finish within %v (killed); stderr: %q", timeout, harness.Tail(stderr.String()))
 		return r
 	}
 	if line == nil {
-		r.Fail("fsbench printed no result (%v); stderr: %q", err, tail(stderr.String()))
+		r.Fail("fsbench printed no result (%v); stderr: %q", err, harness.Tail(stderr.String()))
 		return r
 	}
 	if jerr := json.Unmarshal(line, &r); jerr != nil {
@@ -114,13 +114,13 @@ func (cfg config) run(t harness.Turn[scenario]) (r Run) {
 	r.Round, r.Scenario, r.Impl = round, sc.Name, impl // not fsbench's to change
 	switch {
 	case r.Hang:
-		r.Fail("fsbench hung: %s; stderr (goroutines): %q", r.FirstErr, tail(stderr.String()))
+		r.Fail("fsbench hung: %s; stderr (goroutines): %q", r.FirstErr, harness.Tail(stderr.String()))
 		return r
 	case r.Errors > 0 || r.Bad > 0:
 		r.Fail("%d failed and %d wrong reads, the first: %s", r.Errors, r.Bad, r.FirstErr)
 		return r
 	case err != nil:
-		r.Fail("fsbench exited with %v; stderr: %q", err, tail(stderr.String()))
+		r.Fail("fsbench exited with %v; stderr: %q", err, harness.Tail(stderr.String()))
 		return r
 	case r.Ops == 0:
 		r.Fail("no reads completed")
@@ -158,15 +158,6 @@ func (cfg config) run(t harness.Turn[scenario]) (r Run) {
 // wantBackend is what fs.BackendOf must report for each weft
 // implementation.
 var wantBackend = map[string]string{"weft-uring": "io_uring", "weft-pool": "pool"}
-
-// tail is the end of a process's stderr, for a problem report.
-func tail(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 2000 {
-		return "…" + s[len(s)-2000:]
-	}
-	return s
-}
 
 // disk describes what the test file is on.
 type disk struct {

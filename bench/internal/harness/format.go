@@ -66,3 +66,13 @@ func WithRange(s Stat, format func(float64) string) string {
 	}
 	return fmt.Sprintf("%s ±%.0f %%", format(s.Med), s.Spread())
 }
+
+// Tail is the end of a program's output for an error message: s trimmed,
+// and cut to its last 2,000 bytes.
+func Tail(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 2000 {
+		return "…" + s[len(s)-2000:]
+	}
+	return s
+}
