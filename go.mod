@@ -8,9 +8,8 @@ require (
 	golang.org/x/sys v0.50.0
 )
 
-require golang.org/x/sync v0.25.0
-
 require (
-	golang.org/x/exp v0.0.0-20261113113407-e3970619a1a4 // indirect
-	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/exp v0.0.0-20261113113407-e3970619a1a4
+	golang.org/x/net v0.62.0
+	golang.org/x/sync v0.25.0
 )
