@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sourcegraph/conc/panics"
-
 	"github.com/weftio/weft/internal/debugbuild"
 	"github.com/weftio/weft/internal/loopdebug"
 )
@@ -160,19 +158,28 @@ func (d *schedDebug) awaiting(fb *fiber, f interface{ Site() string }) {
 // traced is a failing fiber's error as the fiber's future, group or Run
 // returns it: in debug mode, an *AsyncError with the fiber's async stack
 // trace, unless err carries one already (a child's, which includes this
-// fiber) or is a cancellation. It is cheap enough for every fiber's return: a nil error costs a
-// comparison.
+// fiber) or is a cancellation. It is cheap enough for every fiber's
+// return: a nil error costs a comparison.
 func (fb *fiber) traced(err error) error {
 	if debugbuild.Enabled && err != nil && fb.s.dbg != nil {
-		return fb.s.dbg.trace(fb, err)
+		return fb.s.dbg.trace(fb, err, false)
 	}
 	return err
 }
 
-func (d *schedDebug) trace(fb *fiber, err error) error {
+// tracedPanic is traced for the error of a panic the fiber's body raised
+// (recovered): its AsyncError shows the chain in Error too.
+func (fb *fiber) tracedPanic(err error) error {
+	if debugbuild.Enabled && fb.s.dbg != nil {
+		return fb.s.dbg.trace(fb, err, true)
+	}
+	return err
+}
+
+func (d *schedDebug) trace(fb *fiber, err error, panicked bool) error {
 	// A cancellation is no failure anyone needs to trace: whoever
 	// cancelled knows (futures do not report it as unhandled either).
-	if !d.sites || err == errKilled || errors.Is(err, context.Canceled) {
+	if !d.sites || errors.Is(err, context.Canceled) {
 		return err
 	}
 	var ae *AsyncError
@@ -184,8 +191,7 @@ func (d *schedDebug) trace(fb *fiber, err error) error {
 		return err
 	}
 	now, self := d.s.l.Now(), r
-	var rec *panics.ErrRecovered
-	ae = &AsyncError{Err: err, panicked: errors.As(err, &rec)}
+	ae = &AsyncError{Err: err, panicked: panicked}
 	for ; r != nil; r = r.parent {
 		sp := Spawn{Fiber: r.run.Fiber, Name: r.run.Name(), At: r.run.Spawn.String()}
 		switch {
@@ -229,7 +235,7 @@ type AsyncError struct {
 	// main fiber of Run, or a fiber started by a plain task.
 	Chain []Spawn
 
-	panicked bool // Err is a recovered panic: Error shows the chain
+	panicked bool // the fiber panicked: Error shows the chain
 }
 
 // A Spawn is one fiber of an AsyncError's chain.

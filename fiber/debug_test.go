@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sourcegraph/conc/panics"
+
 	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/internal/gid"
 	"github.com/weftio/weft/internal/looptest"
@@ -200,5 +202,26 @@ func TestStall_FiberWithoutDebugMode(t *testing.T) {
 	if !strings.HasPrefix(s.What, "fiber 1 (") || strings.Contains(s.What, "spawned at") != envDebug() ||
 		!strings.Contains(s.Stack, "fiber_test.blockingFiberBody") {
 		t.Errorf("report %q, stack:\n%s", s.What, s.Stack)
+	}
+}
+
+// TestAsyncError_ReturnedPanicErrorKeepsText: a fiber that returns an
+// error which happens to be a recovered panic (one it caught itself, or a
+// panicking reaction's rejection) returned it; it did not panic, so its
+// AsyncError keeps the error's text as any returned error does.
+func TestAsyncError_ReturnedPanicErrorKeepsText(t *testing.T) {
+	var pc panics.Catcher
+	pc.Try(func() { panic("caught") })
+	caught := pc.Recovered().AsError()
+	err := fiber.Run(context.Background(), func(ctx context.Context) error { return caught }, loop.WithDebug())
+	var ae *fiber.AsyncError
+	if !errors.As(err, &ae) || ae.Err != caught {
+		t.Fatalf("err = %v (%T), want an *AsyncError around the returned error", err, err)
+	}
+	if err.Error() != caught.Error() || strings.Contains(err.Error(), "async stack:") {
+		t.Errorf("Error() of a returned error shows more than its text:\n%s", err.Error())
+	}
+	if !strings.Contains(fmt.Sprintf("%+v", err), "async stack:") {
+		t.Errorf("%%+v does not show the async stack:\n%+v", err)
 	}
 }

@@ -100,7 +100,7 @@ func (m *mainFiber) run(fb *fiber) {
 
 func (m *mainFiber) end() {
 	if v := recover(); v != nil && v != errKilled { //nolint: a sentinel value
-		m.set(m.traced(recovered(v)))
+		m.set(m.tracedPanic(recovered(v)))
 	}
 }
 
@@ -244,7 +244,7 @@ func (g *goFiber[T]) run(fb *fiber) {
 func (g *goFiber[T]) end() {
 	if v := recover(); v != nil && v != errKilled { //nolint: a sentinel value
 		g.fn = nil
-		g.p.Settle(*new(T), g.traced(recovered(v)))
+		g.p.Settle(*new(T), g.tracedPanic(recovered(v)))
 	}
 }
 

@@ -63,7 +63,7 @@ func (c *groupFiber) run(fb *fiber) {
 // end recovers a panic of the fiber (see mainFiber.run).
 func (c *groupFiber) end() {
 	if v := recover(); v != nil && v != errKilled { //nolint: a sentinel value
-		c.done(c.traced(recovered(v)))
+		c.done(c.tracedPanic(recovered(v)))
 	}
 }
 
