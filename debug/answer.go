@@ -17,6 +17,17 @@ type answer struct {
 	ok     bool // false: the loop did not answer in time
 }
 
+// parked counts the fibers of a that are parked.
+func (a answer) parked() int {
+	n := 0
+	for _, f := range a.fibers {
+		if f.State == "parked" {
+			n++
+		}
+	}
+	return n
+}
+
 // askFibers asks every loop of entries for its fibers, all at once, and
 // waits for the answers until AnswerWithin has passed.
 func askFibers(entries []*loopdebug.Entry) []answer {

@@ -57,13 +57,7 @@ func dumpLoop(b *bufio.Writer, e *loopdebug.Entry, a answer) {
 	if len(a.fibers) == 0 {
 		return
 	}
-	parked := 0
-	for _, f := range a.fibers {
-		if f.State == "parked" {
-			parked++
-		}
-	}
-	fmt.Fprintf(b, "\t%d fibers, %d parked:\n", len(a.fibers), parked)
+	fmt.Fprintf(b, "\t%d fibers, %d parked:\n", len(a.fibers), a.parked())
 	for _, f := range a.fibers {
 		writeFiber(b, f)
 	}

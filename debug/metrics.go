@@ -63,12 +63,7 @@ func metricsOf(l *loop.Loop, a answer, off OffloadMetrics) Metrics {
 		m.Fibers, m.Parked = -1, -1
 		return m
 	}
-	m.Fibers = len(a.fibers)
-	for _, f := range a.fibers {
-		if f.State == "parked" {
-			m.Parked++
-		}
-	}
+	m.Fibers, m.Parked = len(a.fibers), a.parked()
 	return m
 }
 

@@ -497,8 +497,14 @@ func (l *Loop) runReady() {
 			return
 		}
 	}
-	nPosted := min(posted, budget-nSched)
-	for ; nPosted > 0; nPosted-- {
+	l.runPosted(min(posted, budget-nSched))
+}
+
+// runPosted runs the next n tasks of the posted batch, each followed by a
+// microtask drain. It reports false if the phase must end (a drain hit
+// its budget, or the loop is stopping on a panic).
+func (l *Loop) runPosted(n int) bool {
+	for ; n > 0; n-- {
 		f := l.posted[l.postedI]
 		l.posted[l.postedI] = nil // do not keep the closure alive
 		l.postedI++
@@ -508,9 +514,10 @@ func (l *Loop) runReady() {
 		}
 		l.runTask(f)
 		if !l.drainMicrotasks() || l.runErr != nil {
-			return
+			return false
 		}
 	}
+	return true
 }
 
 // takeInbox takes the posted tasks as the next batch, once the current one

@@ -143,18 +143,8 @@ func (s *sim) intn(n int) int {
 // microtask drain.
 func (l *Loop) simRunReady() {
 	l.takeInbox()
-	for l.postedI < len(l.posted) {
-		f := l.posted[l.postedI]
-		l.posted[l.postedI] = nil // do not keep the closure alive
-		l.postedI++
-		l.local.tasks++
-		if l.debug.watch != nil { // the stall detector, as in runReady (loop.go)
-			l.beat(loopdebug.Task)
-		}
-		l.runTask(f)
-		if !l.drainMicrotasks() || l.runErr != nil {
-			return
-		}
+	if !l.runPosted(len(l.posted) - l.postedI) {
+		return
 	}
 	for range l.taskBudget {
 		// Wake the fibers whose context a job cancelled now, not when
@@ -171,17 +161,11 @@ func (l *Loop) simRunReady() {
 		if l.debug.watch != nil {
 			l.beat(loopdebug.Job)
 		}
-		l.runJob(j)
+		l.runTask(j.Run)
 		if !l.drainMicrotasks() || l.runErr != nil {
 			return
 		}
 	}
-}
-
-// runJob runs one ready job under the panic policy of runTask.
-func (l *Loop) runJob(j Job) {
-	defer l.recoverTask()
-	j.Run()
 }
 
 // pick removes and returns the next job to run: the oldest one, or any

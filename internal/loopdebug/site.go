@@ -49,9 +49,6 @@ func (s *Site) Record(skip, depth int) {
 	s.n = runtime.Callers(skip+3, s.pcs[:min(depth, MaxDepth)])
 }
 
-// Clear empties s.
-func (s *Site) Clear() { s.n = 0 }
-
 // Empty reports whether s holds no stack.
 func (s *Site) Empty() bool { return s == nil || s.n == 0 }
 
