@@ -201,10 +201,8 @@ func (d *schedDebug) trace(fb *fiber, err error, panicked bool) error {
 			sp.State = "failing"
 		case r.parked:
 			sp.State = "parked"
-			sp.What, sp.For, sp.WaitAt = r.what, time.Duration(now-r.since), r.wait.String()
-			if r.awaits != nil {
-				sp.Awaits = r.awaits.Site()
-			}
+			sp.What = r.what
+			sp.For, sp.WaitAt, sp.Awaits = r.waiting(now)
 		default:
 			sp.State = "ready"
 		}
@@ -317,6 +315,15 @@ func (e *AsyncError) Unwrap() error { return e.Err }
 
 var stateNames = [...]string{ready: "ready", running: "running", parked: "parked", done: "done"}
 
+// waiting is where r's parked fiber waits: for how long at loop time now,
+// the wait site, and the site of the future it awaits ("" if none).
+func (r *fiberRec) waiting(now int64) (d time.Duration, at, awaits string) {
+	if r.awaits != nil {
+		awaits = r.awaits.Site()
+	}
+	return time.Duration(now - r.since), r.wait.String(), awaits
+}
+
 // fiberInfos lists s's live fibers for a dump, by number. On the loop.
 func (s *sched) fiberInfos() []loopdebug.FiberInfo {
 	live := slices.Clone(s.live)
@@ -335,11 +342,7 @@ func (s *sched) fiberInfos() []loopdebug.FiberInfo {
 				}
 				fi.Spawned = r.run.Spawn.String()
 				if fb.state == parked && r.parked {
-					fi.For = time.Duration(now - r.since)
-					fi.WaitAt = r.wait.String()
-					if r.awaits != nil {
-						fi.Awaits = r.awaits.Site()
-					}
+					fi.For, fi.WaitAt, fi.Awaits = r.waiting(now)
 				}
 			}
 		}
