@@ -53,11 +53,11 @@ func (s *Site) Record(skip, depth int) {
 // Empty reports whether s holds no stack.
 func (s *Site) Empty() bool { return s == nil || s.n == 0 }
 
-// Frame returns the frame of s that a reader wants to see: the first one
+// frame returns the frame of s that a reader wants to see: the first one
 // outside weft's runtime packages and the standard library (the user's
 // call that led here), or failing that the first outside weft's runtime,
 // or the first. ok is false if s is empty.
-func (s *Site) Frame() (fr runtime.Frame, ok bool) {
+func (s *Site) frame() (fr runtime.Frame, ok bool) {
 	if s.Empty() {
 		return runtime.Frame{}, false
 	}
@@ -88,15 +88,15 @@ func (s *Site) Frame() (fr runtime.Frame, ok bool) {
 
 // String formats s's Frame as "file:line (function)", "" if s is empty.
 func (s *Site) String() string {
-	fr, ok := s.Frame()
+	fr, ok := s.frame()
 	if !ok {
 		return ""
 	}
-	return FormatFrame(fr)
+	return formatFrame(fr)
 }
 
-// FormatFrame formats fr as "file:line (function)".
-func FormatFrame(fr runtime.Frame) string {
+// formatFrame formats fr as "file:line (function)".
+func formatFrame(fr runtime.Frame) string {
 	return fmt.Sprintf("%s:%d (%s)", fr.File, fr.Line, fr.Function)
 }
 
