@@ -392,6 +392,11 @@ func (l *Loop) Now() int64 { return l.clock.now() }
 // Time returns the loop's clock as a time.Time.
 func (l *Loop) Time() time.Time { return l.clock.start.Add(time.Duration(l.clock.now())) }
 
+// Instant returns t on the loop's clock, in the nanoseconds since the loop
+// was made that Now counts (clamped, not overflowing), without reading the
+// clock: for turning a deadline given as a time.Time into one for At.
+func (l *Loop) Instant(t time.Time) int64 { return int64(t.Sub(l.clock.start)) }
+
 // Deadline returns the loop time d from now, clamped instead of overflowing.
 func (l *Loop) Deadline(d time.Duration) int64 { return timer.Deadline(l.Now(), d) }
 

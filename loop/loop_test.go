@@ -594,4 +594,13 @@ func TestAtAndTimeOnVirtualClock(t *testing.T) {
 	if at := <-got; !at.Equal(epoch.Add(90 * time.Minute)) {
 		t.Fatalf("At fired at %v, want %v", at, epoch.Add(90*time.Minute))
 	}
+	// Instant is the inverse of Time: a time.Time back on the loop's clock.
+	for _, d := range []time.Duration{0, 90 * time.Minute, -time.Second, 1000 * time.Hour} {
+		if got := l.Instant(epoch.Add(d)); got != int64(d) {
+			t.Errorf("Instant(start%+v) = %v, want %v", d, time.Duration(got), d)
+		}
+	}
+	if now, back := l.Now(), l.Instant(l.Time()); back != now {
+		t.Errorf("Instant(Time()) = %d, Now() = %d", back, now)
+	}
 }

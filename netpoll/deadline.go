@@ -65,19 +65,15 @@ func setLoopDeadline(l *loop.Loop, d *deadline, t time.Time) {
 		d.at = 0
 		return
 	}
-	now := l.Now()
-	dur := untilDeadline(l, t)
-	if dur <= 0 {
+	at := l.Instant(t)
+	if at <= l.Now() {
 		d.at = 0
 		d.expired = true
 		d.wake()
 		return
 	}
-	d.at = timer.Deadline(now, dur)
+	d.at = at
 	if armed := d.t.When(); armed == 0 || armed > d.at {
 		d.arm(l, d.at)
 	}
 }
-
-// untilDeadline is how far t is on l's clock.
-func untilDeadline(l *loop.Loop, t time.Time) time.Duration { return t.Sub(l.Time()) }
