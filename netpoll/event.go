@@ -82,11 +82,13 @@ var ErrQueueFull = errors.New("netpoll: write queue at its high watermark")
 // of that loop), except Write and Close, which any goroutine may call.
 type EventConn struct {
 	sock
-	h     Handler
-	srv   *Server // the server that accepted it, or nil
-	li    int32   // the index of its loop in srv's group
-	eof   bool    // the peer closed its side
-	value any
+	h       Handler
+	srv     *Server // the server that accepted it, or nil
+	li      int32   // the index of its loop in srv's group
+	eof     bool    // the peer closed its side
+	batched bool    // reads and writes go through the loop's batcher (WithIOUring)
+	readQ   bool    // waiting in the batcher's read queue
+	value   any
 }
 
 // maxReadsPerEvent bounds the reads one readiness event makes before the
@@ -101,6 +103,7 @@ func openEventConn(l *loop.Loop, fd, family int, o *options, h Handler, srv *Ser
 	if err := c.sock.init(l, c, fd, family, o); err != nil {
 		return nil, err
 	}
+	c.batched = o.ioUring && c.ls.batcher(l) != nil
 	h.OnOpen(c)
 	return c, nil
 }
@@ -127,7 +130,25 @@ func (c *EventConn) Ready(ev poller.Events) {
 // connection is its own loop.Job.
 func (c *EventConn) Run() { c.readSome() }
 
+// readSome reads what the last readiness event announced: through the
+// loop's batcher, or with read(2) (readDirect).
 func (c *EventConn) readSome() {
+	if !c.batched {
+		c.readDirect()
+	} else if c.wantsRead() {
+		c.ls.bat.read(c)
+	}
+}
+
+// wantsRead reports whether a read may find data and its delivery is
+// wanted.
+func (c *EventConn) wantsRead() bool {
+	return c.canRead && !c.gone && !c.closed && !c.paused && !c.eof
+}
+
+// readDirect reads with read(2) into the loop's buffer, at most
+// maxReadsPerEvent times.
+func (c *EventConn) readDirect() {
 	buf := c.ls.readBuf()
 	for i := 0; i < maxReadsPerEvent; i++ {
 		if c.gone || c.closed || c.paused || c.eof || !c.canRead {
@@ -144,12 +165,7 @@ func (c *EventConn) readSome() {
 			c.broken("read", os.NewSyscallError("read", err), false)
 			return
 		case n == 0:
-			c.eof = true
-			if hc, ok := c.h.(HalfCloser); ok {
-				hc.OnReadEOF(c)
-			} else {
-				c.closeWith(io.EOF, false)
-			}
+			c.readEOF()
 			return
 		}
 		if n < len(buf) {
@@ -160,6 +176,87 @@ func (c *EventConn) readSome() {
 	if c.canRead && !c.gone && !c.closed && !c.paused {
 		c.l.ScheduleJob(c)
 	}
+}
+
+// readEOF handles the end of the peer's stream.
+func (c *EventConn) readEOF() {
+	c.eof = true
+	if hc, ok := c.h.(HalfCloser); ok {
+		hc.OnReadEOF(c)
+	} else {
+		c.closeWith(io.EOF, false)
+	}
+}
+
+// received delivers a batched recv's result res (bytes read into buf, or
+// minus an errno), as readDirect does one read's; the connection queues
+// for the next recv while it may have more. Loop goroutine only.
+func (c *EventConn) received(buf []byte, res int32) {
+	c.readQ = false
+	if c.gone || c.closed {
+		return
+	}
+	switch {
+	case res == notSubmitted:
+		c.readDirect()
+		return
+	case res == -int32(unix.EINTR):
+	case res == -int32(unix.EAGAIN):
+		c.canRead = false
+		return
+	case res < 0:
+		c.broken("read", errnoErr("read", res), false)
+		return
+	case res == 0:
+		c.readEOF()
+		return
+	default:
+		if int(res) < len(buf) {
+			c.shortRead()
+		}
+		c.h.OnData(c, buf[:res])
+	}
+	if c.wantsRead() {
+		c.ls.bat.read(c)
+	}
+}
+
+// sent takes a batched send's result res (bytes sent of p, or minus an
+// errno): what the kernel did not take is written the plain way or
+// queued, as a write-through would have left it. Loop goroutine only.
+func (c *EventConn) sent(p []byte, res int32) {
+	if c.gone {
+		return
+	}
+	n := 0
+	switch {
+	case res == notSubmitted, res == -int32(unix.EINTR):
+	case res == -int32(unix.EAGAIN):
+		c.canWrite = false
+	case res < 0:
+		c.broken("write", errnoErr("write", res), false)
+		return
+	default:
+		n = int(res)
+		if n < len(p) {
+			c.canWrite = false // the socket buffer is full: wait for an edge
+		}
+	}
+	if n < len(p) {
+		if _, err := c.offer(p[n:], true); err != nil {
+			c.broken("write", err, false)
+		}
+	}
+}
+
+// notSubmitted is the result sent and received are given for an operation
+// the kernel did not take (batcher): a value no system call returns.
+const notSubmitted = -1 << 30
+
+// errnoErr turns a negative result into the error read(2) or write(2)
+// would have given.
+func errnoErr(op string, res int32) error {
+	return os.NewSyscallError(op, unix.Errno(-res))
 }
 
 // written drains the queue on write readiness (sock.drain); once it is at
@@ -200,7 +297,13 @@ func (c *EventConn) Write(b []byte) (int, error) {
 		c.paused = true
 		return 0, ErrQueueFull
 	}
-	n, err := c.offer(b, true)
+	var n int
+	var err error
+	if c.batched && len(b) > 0 && c.canWrite && c.head == len(c.out) && c.ls.bat.send(c, b) {
+		n = len(b)
+	} else if err = c.settle(); err == nil {
+		n, err = c.offer(b, true)
+	}
 	if err != nil {
 		c.broken("write", err, true) // inside the handler's Write
 		return n, c.opErr("write", err)
@@ -248,6 +351,10 @@ func (c *EventConn) Close() error {
 func (c *EventConn) CloseWrite() error {
 	if c.closed || c.gone {
 		return c.opErr("close", net.ErrClosed)
+	}
+	if err := c.settle(); err != nil {
+		c.broken("write", err, true)
+		return c.opErr("write", err)
 	}
 	c.wrShut = true
 	c.failPending(net.ErrClosed)

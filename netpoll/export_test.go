@@ -21,3 +21,7 @@ func SetLookup(f func(ctx context.Context, network, host string) ([]netip.Addr, 
 	lookupNetIP = f
 	return func() { lookupNetIP = prev }
 }
+
+// Batched reports whether c reads and writes through its loop's batcher
+// (WithIOUring), for tests. Loop goroutine only.
+func Batched(c *EventConn) bool { return c.batched }

@@ -2,7 +2,10 @@
 
 package netpoll
 
-import "time"
+import (
+	"os"
+	"time"
+)
 
 // An Option configures a listener, a dialled connection or a server.
 type Option func(*options)
@@ -32,6 +35,7 @@ type options struct {
 	linger        time.Duration
 	dialTimeout   time.Duration
 	acceptBackoff time.Duration
+	ioUring       bool
 }
 
 func defaultOptions() options {
@@ -44,6 +48,7 @@ func defaultOptions() options {
 		lowWater:      DefaultLowWater,
 		linger:        DefaultLinger,
 		acceptBackoff: 5 * time.Millisecond,
+		ioUring:       os.Getenv(EnvIOUring) != "0",
 	}
 }
 
@@ -113,3 +118,24 @@ func WithLinger(d time.Duration) Option { return func(o *options) { o.linger = m
 // WithDialTimeout bounds a Dial's connect (the context's deadline bounds
 // it too).
 func WithDialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }
+
+// WithIOUring chooses how callback-face connections (Serve, Connect)
+// read and write on Linux: through an io_uring per loop, in batches (on),
+// or with a read(2) or write(2) each (off). Batched, readiness still comes
+// from the loop's poller, but the reads of the connections it reports
+// ready, and the writes their handlers make on the loop, go to the kernel
+// together, one io_uring_enter for up to 32 reads and the writes of the
+// round before, each a recv or send with MSG_DONTWAIT that the kernel
+// finishes inside that call. What is saved is the system call per read
+// and per write (docs/netpoll.md has the measurements). Writes larger than
+// 16 KiB, writes from other goroutines, and the fiber face go to the
+// kernel directly either way.
+//
+// On by default where the kernel has io_uring with send and recv (Linux
+// 5.6 or later, not disabled by sysctl or a seccomp filter), unless the
+// environment sets WEFT_IO_URING=0; elsewhere it does nothing.
+func WithIOUring(on bool) Option { return func(o *options) { o.ioUring = on } }
+
+// EnvIOUring is the environment variable that turns WithIOUring's default
+// off when set to "0" (package fs reads the same variable).
+const EnvIOUring = "WEFT_IO_URING"

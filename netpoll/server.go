@@ -46,7 +46,9 @@ type serverAcceptor struct {
 
 // Serve listens on address (network "tcp", "tcp4", "tcp6" or "unix") and
 // serves every connection with h on the loops of g, until Close. A host
-// name is resolved before Serve returns.
+// name is resolved before Serve returns. Under WithIOUring (the default on
+// Linux) each loop of g gets its io_uring here, one descriptor per loop,
+// which it keeps until it closes.
 func Serve(g *loop.Group, network, address string, h Handler, opts ...Option) (*Server, error) {
 	if !isStream(network) {
 		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
@@ -93,6 +95,14 @@ func Serve(g *loop.Group, network, address string, h Handler, opts ...Option) (*
 			a.closed = true
 			s.Close()
 			return nil, &net.OpError{Op: "listen", Net: network, Err: err}
+		}
+	}
+	if s.o.ioUring {
+		// Each loop's batcher now rather than with its first connection,
+		// so that its descriptor is there from the start.
+		for i := 0; i < g.Len(); i++ {
+			l := g.Loop(i)
+			_ = onLoopWait(l, func() error { stateOf(l).batcher(l); return nil })
 		}
 	}
 	return s, nil

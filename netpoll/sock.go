@@ -36,6 +36,7 @@ type sock struct {
 	x        *sockExtra   // made on first use
 	ls       *loopState
 	at       int32 // index in ls.socks
+	sendAt   int32 // 1 + the index of its bytes in ls.bat's sends, or 0 (settle)
 	family   uint8
 	canRead  bool // the last read did not see EAGAIN
 	hup      bool // the peer shut its side: reads go on to EOF
@@ -109,7 +110,28 @@ func (s *sock) shortRead() {
 	}
 }
 
-func (s *sock) queued() int { return len(s.out) - s.head }
+// queued counts the bytes accepted and not yet sent: the queue, and a
+// batched Write's (settle).
+func (s *sock) queued() int {
+	n := len(s.out) - s.head
+	if s.sendAt != 0 {
+		n += s.ls.bat.pendingLen(s)
+	}
+	return n
+}
+
+// settle writes the bytes a batched Write left in the loop's batcher
+// (EventConn.Write under WithIOUring) the plain way, written through and
+// the rest queued, as if that Write had done so: the queue then holds all
+// that is unsent. Every path that works on the queue calls it first,
+// except a batched Write itself.
+func (s *sock) settle() error {
+	if s.sendAt == 0 {
+		return nil
+	}
+	_, err := s.offer(s.ls.bat.take(s), true)
+	return err
+}
 
 // opErr wraps err as package net does, so errors.Is works with
 // net.ErrClosed and os.ErrDeadlineExceeded and Timeout() with deadlines.
@@ -216,6 +238,9 @@ func (s *sock) full() bool { return s.queued() >= s.o.highWater || len(s.pending
 // at or below the low mark it serves the pending writes. It returns an
 // error if the connection failed.
 func (s *sock) flush() error {
+	if err := s.settle(); err != nil {
+		return err
+	}
 	for s.queued() > 0 && s.canWrite {
 		w, err := s.writeThrough(s.out[s.head:])
 		s.head += w
@@ -281,6 +306,10 @@ type face interface {
 // then broken, f told). A write that is not over must wait in pending.
 func (s *sock) tryWrite(f face, b []byte) (n int, over bool, err error) {
 	if err := f.writeCheck(); err != nil {
+		return 0, true, err
+	}
+	if err := s.settle(); err != nil {
+		f.writeFailed(err)
 		return 0, true, err
 	}
 	if s.full() {
@@ -358,6 +387,9 @@ func (s *sock) release(reset bool) {
 		return
 	}
 	s.gone = true
+	if s.sendAt != 0 {
+		s.ls.bat.take(s) // dropped, as the queue is
+	}
 	if s.x != nil {
 		s.x.lingerT.Stop()
 	}
@@ -373,6 +405,10 @@ func (s *sock) release(reset bool) {
 // closeGracefully closes the fd once the queue has drained, within the
 // linger time.
 func (s *sock) closeGracefully() {
+	if s.settle() != nil {
+		s.release(true)
+		return
+	}
 	if s.queued() == 0 || s.o.linger == 0 {
 		s.release(s.queued() > 0)
 		return

@@ -14,8 +14,10 @@ import (
 // open are reset and their fds closed (a callback-face connection's
 // OnClose runs with net.ErrClosed).
 type loopState struct {
-	buf   []byte
-	socks []owned
+	buf      []byte
+	socks    []owned
+	bat      *batcher // made for the first connection that wants it
+	batTried bool     // bat was made, or could not be
 }
 
 // owned is a socket kept in loopState: it knows its index there.
@@ -44,6 +46,9 @@ func stateOf(l *loop.Loop) *loopState {
 			s.abort()
 			ls.remove(s) // in case abort did not
 		}
+		if ls.bat != nil {
+			ls.bat.close()
+		}
 	})
 	return ls
 }
@@ -54,6 +59,16 @@ func (ls *loopState) readBuf() []byte {
 		ls.buf = make([]byte, readBufferSize)
 	}
 	return ls.buf
+}
+
+// batcher returns the loop's batcher, making it the first time, or nil
+// where io_uring cannot serve (WithIOUring).
+func (ls *loopState) batcher(l *loop.Loop) *batcher {
+	if !ls.batTried {
+		ls.batTried = true
+		ls.bat = newBatcher(l)
+	}
+	return ls.bat
 }
 
 func (ls *loopState) add(s owned) {

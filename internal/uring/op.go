@@ -14,6 +14,8 @@ const (
 	OpStatx       uint8 = 21 // IORING_OP_STATX (5.6)
 	OpRead        uint8 = 22 // IORING_OP_READ (5.6)
 	OpWrite       uint8 = 23 // IORING_OP_WRITE (5.6)
+	OpSend        uint8 = 26 // IORING_OP_SEND (5.6)
+	OpRecv        uint8 = 27 // IORING_OP_RECV (5.6)
 	OpRenameat    uint8 = 35 // IORING_OP_RENAMEAT (5.11)
 	OpUnlinkat    uint8 = 36 // IORING_OP_UNLINKAT (5.11)
 	OpMkdirat     uint8 = 37 // IORING_OP_MKDIRAT (5.15)

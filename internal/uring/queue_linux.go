@@ -51,9 +51,11 @@ func (r *Ring) Submit() (int, error) { return r.submit(0) }
 
 // SubmitAndWait is Submit, followed by waiting until at least n CQEs are
 // in the CQ, counting any already there. It blocks the calling goroutine's
-// OS thread, as a blocking system call does; it is meant for tests and
-// benchmarks, since a loop waits on the eventfd instead. n larger than the
-// operations in flight waits for ever.
+// OS thread, as a blocking system call does, so a loop waits on the
+// eventfd instead, except for operations that cannot wait (a socket's
+// PrepSend and PrepRecv with MSG_DONTWAIT), whose batch it submits and
+// collects in one system call. n larger than the operations in flight
+// waits for ever.
 func (r *Ring) SubmitAndWait(n uint32) (int, error) { return r.submit(n) }
 
 func (r *Ring) submit(wait uint32) (int, error) {
@@ -91,6 +93,20 @@ func (r *Ring) submit(wait uint32) (int, error) {
 			return submitted(), os.NewSyscallError("io_uring_enter", unix.EAGAIN)
 		}
 	}
+}
+
+// Withdraw takes back the SQEs handed out by SQE that the kernel has not
+// consumed, as after a Submit that failed part way, and returns how many:
+// they will not be submitted, and their memory is the caller's again.
+func (r *Ring) Withdraw() int {
+	if r.fd < 0 {
+		return 0
+	}
+	head := atomic.LoadUint32(r.sqHead)
+	n := int(r.tail - head)
+	r.tail = head
+	atomic.StoreUint32(r.sqTail, head)
+	return n
 }
 
 // enter calls io_uring_enter once.

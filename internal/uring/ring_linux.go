@@ -84,9 +84,11 @@ func New(cfg Config) (*Ring, error) {
 		r.Close()
 		return nil, err
 	}
-	if err := r.setupEventFD(); err != nil {
-		r.Close()
-		return nil, err
+	if !cfg.NoEventFD {
+		if err := r.setupEventFD(); err != nil {
+			r.Close()
+			return nil, err
+		}
 	}
 	r.probe()
 	return r, nil
@@ -194,7 +196,8 @@ func (r *Ring) setupEventFD() error {
 // EventFD returns the ring's eventfd, which the kernel signals whenever it
 // posts CQEs: a loop polls it for readability, calls DrainEventFD, then
 // Reap. It is non-blocking and close-on-exec, and belongs to the Ring:
-// do not close it. -1 once the Ring is closed.
+// do not close it. -1 once the Ring is closed, and for a Ring made with
+// Config.NoEventFD.
 func (r *Ring) EventFD() int { return r.efd }
 
 // Supports reports whether the kernel supports opcode op (OpRead, say), as

@@ -80,6 +80,27 @@ func (s *SQE) PrepWrite(fd int, buf []byte, off uint64) {
 	s.prep(OpWrite, fd, sliceAddr(buf), sliceLen(buf), off)
 }
 
+// PrepSend prepares send(2) of buf on socket fd with the MSG_* flags in
+// msgFlags. With unix.MSG_DONTWAIT in them the kernel never waits for
+// room: the operation completes inside the Submit that starts it, with
+// -EAGAIN if the socket's buffer is full, where without it the kernel
+// would wait for room on the socket's poll. Res is the number of bytes
+// sent. buf must stay untouched and reachable until the CQE (see SQE).
+func (s *SQE) PrepSend(fd int, buf []byte, msgFlags uint32) {
+	s.prep(OpSend, fd, sliceAddr(buf), sliceLen(buf), 0)
+	s.opFlags = msgFlags
+}
+
+// PrepRecv prepares recv(2) into buf from socket fd with the MSG_* flags
+// in msgFlags. With unix.MSG_DONTWAIT the operation completes inside the
+// Submit that starts it, with -EAGAIN when no data is waiting (as
+// PrepSend). Res is the number of bytes received, 0 at the end of the
+// stream. buf must stay untouched and reachable until the CQE (see SQE).
+func (s *SQE) PrepRecv(fd int, buf []byte, msgFlags uint32) {
+	s.prep(OpRecv, fd, sliceAddr(buf), sliceLen(buf), 0)
+	s.opFlags = msgFlags
+}
+
 // PrepReadFixed is PrepRead into a buffer registered with
 // Ring.RegisterBuffers: buf must lie inside registered buffer bufIndex.
 // The kernel skips pinning and mapping the pages for each operation.

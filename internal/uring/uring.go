@@ -18,6 +18,12 @@ type Config struct {
 	// power of two and caps it at 65536. Completions that find the queue
 	// full are not lost: the kernel holds them until Reap makes room.
 	CQEntries uint32
+
+	// NoEventFD makes a Ring without an eventfd, for a caller that never
+	// waits for completions but reaps each batch inside the Submit that
+	// starts it (SubmitAndWait): the kernel then signals nothing per
+	// completion. EventFD returns -1.
+	NoEventFD bool
 }
 
 // defaultEntries is Config.Entries' default, maxEntries its limit: the

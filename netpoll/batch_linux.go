@@ -1,0 +1,261 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/weftio/weft/internal/uring"
+	"github.com/weftio/weft/loop"
+)
+
+// A batcher makes the reads and writes of a loop's callback-face
+// connections through an io_uring, many to one io_uring_enter, instead of
+// a read(2) and a write(2) each (WithIOUring).
+//
+// It is not a proactor: readiness still comes from the loop's poller, and
+// every operation is a recv or send with MSG_DONTWAIT on a socket that is
+// ready, which the kernel finishes inside the io_uring_enter that submits
+// it (-EAGAIN if the socket turned out not to be). So a cycle submits its
+// batch and collects every completion in one system call, and nothing is
+// ever in flight between cycles: buffers are free again, fds may close,
+// and no eventfd is needed.
+//
+// Readable connections join a queue (readSome); a Write on the loop copies
+// its bytes into the batcher's arena (send). The batcher is a loop Job:
+// each cycle sends what is pending and reads up to recvSlots connections,
+// then delivers what was read to OnData, whose writes go to the next
+// cycle. It runs cycles until nothing is left, maxCycles at a time.
+// Loop goroutine only.
+type batcher struct {
+	r      *uring.Ring
+	l      *loop.Loop
+	queued bool // the job is on the loop's ready queue, or running
+
+	reads []*EventConn // connections waiting for a recv, first in first out
+	slots [recvSlots]struct {
+		c   *EventConn
+		buf []byte
+	}
+
+	sends []sendEntry // at most maxSends
+	arena []byte      // the bytes of sends
+	cqes  []uring.CQE // one cycle's completions
+}
+
+// A sendEntry is the bytes a connection wrote this cycle: arena[off:off+n].
+type sendEntry struct {
+	c      *EventConn
+	off, n int
+}
+
+const (
+	ringEntries = 512                     // the SQ holds a whole cycle: recvSlots recvs and maxSends sends
+	recvSlots   = 32                      // recvs per cycle
+	recvSize    = 16 << 10                // bytes per recv
+	maxSends    = ringEntries - recvSlots // sends per cycle; a Write past them goes straight to the kernel
+	// batchMax is the largest Write that is batched, and the size past
+	// which the arena is not kept between cycles: larger writes gain
+	// little from saving a system call, and go straight to the kernel.
+	batchMax  = 16 << 10
+	arenaKeep = 256 << 10
+	maxCycles = 16 // cycles per run of the job, so timers and tasks get their turn
+
+	// User data: the slot or send index, with sendTag for a send.
+	sendTag = 1 << 32
+)
+
+// newBatcher makes l's batcher, or returns nil if the kernel has no
+// io_uring with send and recv (or it is turned off).
+func newBatcher(l *loop.Loop) *batcher {
+	r, err := uring.New(uring.Config{Entries: ringEntries, CQEntries: 2 * ringEntries, NoEventFD: true})
+	if err != nil {
+		return nil
+	}
+	if !r.Supports(uring.OpSend) || !r.Supports(uring.OpRecv) {
+		r.Close()
+		return nil
+	}
+	b := &batcher{r: r, l: l}
+	for i := range b.slots {
+		b.slots[i].buf = make([]byte, recvSize)
+	}
+	return b
+}
+
+// close releases the ring. Nothing is in flight between cycles.
+func (b *batcher) close() { _ = b.r.Close() }
+
+func (b *batcher) schedule() {
+	if !b.queued {
+		b.queued = true
+		b.l.ScheduleJob(b)
+	}
+}
+
+// read queues c for a recv in the next cycle.
+func (b *batcher) read(c *EventConn) {
+	if !c.readQ {
+		c.readQ = true
+		b.reads = append(b.reads, c)
+		b.schedule()
+	}
+}
+
+// send takes p for c, to be sent in the next cycle, and reports whether it
+// did: it does not when p is large or the batch is full (the caller then
+// writes p itself, after settle).
+func (b *batcher) send(c *EventConn, p []byte) bool {
+	if len(p) > batchMax {
+		return false
+	}
+	if c.sendAt != 0 {
+		e := &b.sends[c.sendAt-1]
+		if e.off+e.n == len(b.arena) { // the last bytes in the arena: extend
+			b.arena = append(b.arena, p...)
+			e.n += len(p)
+			return true
+		}
+		// Move c's bytes to the end, then add p.
+		off := len(b.arena)
+		b.arena = append(b.arena, b.arena[e.off:e.off+e.n]...)
+		b.arena = append(b.arena, p...)
+		e.off, e.n = off, e.n+len(p)
+		return true
+	}
+	if len(b.sends) == maxSends {
+		return false
+	}
+	b.sends = append(b.sends, sendEntry{c: c, off: len(b.arena), n: len(p)})
+	b.arena = append(b.arena, p...)
+	c.sendAt = int32(len(b.sends))
+	b.schedule()
+	return true
+}
+
+// take removes s's entry from the batch and returns its bytes, which stay
+// valid until the next cycle.
+func (b *batcher) take(s *sock) []byte {
+	e := &b.sends[s.sendAt-1]
+	e.c, s.sendAt = nil, 0
+	return b.arena[e.off : e.off+e.n]
+}
+
+// pendingLen returns how many bytes s has in the batch.
+func (b *batcher) pendingLen(s *sock) int { return b.sends[s.sendAt-1].n }
+
+// Run is the job: cycles until nothing is left, or maxCycles.
+func (b *batcher) Run() {
+	for range maxCycles {
+		if len(b.sends) == 0 && len(b.reads) == 0 {
+			break
+		}
+		b.cycle()
+	}
+	b.queued = false
+	if len(b.sends) > 0 || len(b.reads) > 0 {
+		b.schedule()
+	}
+}
+
+// cycle submits the pending sends and up to recvSlots recvs in one
+// io_uring_enter, then settles the sends and delivers what was read.
+func (b *batcher) cycle() {
+	n := 0
+	for i := range b.sends {
+		e := &b.sends[i]
+		if e.c == nil {
+			continue // taken (settle) or dropped (release)
+		}
+		sqe := b.r.SQE()
+		sqe.PrepSend(e.c.fd, b.arena[e.off:e.off+e.n], unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+		sqe.SetUserData(sendTag | uint64(i))
+		n++
+	}
+	slots := 0
+	for len(b.reads) > 0 && slots < recvSlots {
+		c := b.reads[0]
+		b.reads[0] = nil
+		b.reads = b.reads[1:]
+		if !c.wantsRead() {
+			c.readQ = false
+			continue
+		}
+		s := &b.slots[slots]
+		s.c = c
+		sqe := b.r.SQE()
+		sqe.PrepRecv(c.fd, s.buf, unix.MSG_DONTWAIT)
+		sqe.SetUserData(uint64(slots))
+		slots++
+		n++
+	}
+	if len(b.reads) == 0 {
+		b.reads = b.reads[:0:0] // let the backing array go once drained
+	}
+	if n == 0 {
+		b.resetSends()
+		return
+	}
+	// Every operation here finishes inside the system call that submits
+	// it (MSG_DONTWAIT), and its completion is posted before the call
+	// returns, so Submit needs no wait. If the kernel refused part of the
+	// batch (short of memory: EAGAIN), what it did not take is withdrawn
+	// and done the plain way below.
+	_, err := b.r.Submit()
+	if err != nil {
+		b.r.Withdraw()
+	}
+	b.cqes = b.cqes[:0]
+	b.r.Reap(func(c uring.CQE) { b.cqes = append(b.cqes, c) })
+	if err == nil && len(b.cqes) < n {
+		// Not expected: an operation went asynchronous after all. Wait
+		// for it rather than reuse its buffer under it.
+		if _, err := b.r.SubmitAndWait(uint32(n - len(b.cqes))); err == nil {
+			b.r.Reap(func(c uring.CQE) { b.cqes = append(b.cqes, c) })
+		}
+	}
+
+	// Sends first: their entries and the arena are free once every send's
+	// result is taken, before any OnData writes again.
+	for _, q := range b.cqes {
+		if q.UserData&sendTag != 0 {
+			e := &b.sends[q.UserData&^sendTag]
+			if c := e.c; c != nil {
+				e.c, c.sendAt = nil, 0
+				c.sent(b.arena[e.off:e.off+e.n], q.Res)
+			}
+		}
+	}
+	for i := range b.sends { // withdrawn: write them the plain way
+		if e := &b.sends[i]; e.c != nil {
+			c := e.c
+			e.c, c.sendAt = nil, 0
+			c.sent(b.arena[e.off:e.off+e.n], notSubmitted)
+		}
+	}
+	b.resetSends()
+	for _, q := range b.cqes {
+		if q.UserData&sendTag == 0 {
+			s := &b.slots[q.UserData]
+			c := s.c
+			s.c = nil
+			c.received(s.buf, q.Res)
+		}
+	}
+	for i := range slots { // withdrawn: read the plain way
+		if c := b.slots[i].c; c != nil {
+			b.slots[i].c = nil
+			c.received(nil, notSubmitted)
+		}
+	}
+}
+
+// resetSends empties the batch; an arena grown past arenaKeep goes.
+func (b *batcher) resetSends() {
+	clear(b.sends)
+	b.sends = b.sends[:0]
+	if cap(b.arena) > arenaKeep {
+		b.arena = nil
+	}
+	b.arena = b.arena[:0]
+}

@@ -1,0 +1,265 @@
+//go:build linux
+
+package netpoll_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/weftio/weft/internal/uring"
+	"github.com/weftio/weft/netpoll"
+)
+
+// Tests of WithIOUring's batching of callback-face reads and writes. The
+// other callback-face tests run batched too where io_uring is available
+// (the default), and CI runs them again with WEFT_IO_URING=0.
+
+// batchedServe serves h with WithIOUring on, skipping nothing: where the
+// kernel has no io_uring the test fails, since this machine's has.
+func batchedServe(t *testing.T, h netpoll.Handler, opts ...netpoll.Option) *netpoll.Server {
+	t.Helper()
+	if err := uring.Available(); err != nil {
+		t.Fatalf("io_uring: %v (these tests need it)", err)
+	}
+	return evServe(t, evGroup(t, 1), h, append(opts, netpoll.WithIOUring(true))...)
+}
+
+// batchProbe records, on the loop, whether a connection is batched.
+type batchProbe struct {
+	netpoll.Handler
+	batched atomic.Int32 // 1 batched, 2 not
+}
+
+func (p *batchProbe) OnOpen(c *netpoll.EventConn) {
+	if netpoll.Batched(c) {
+		p.batched.Store(1)
+	} else {
+		p.batched.Store(2)
+	}
+	p.Handler.OnOpen(c)
+}
+
+// The option chooses the path: on, connections are batched; off, not.
+func TestBatch_OptionChoosesPath(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		p := &batchProbe{Handler: evEcho{}}
+		srv := evServe(t, evGroup(t, 1), p, netpoll.WithIOUring(on))
+		c := evDial(t, srv.Addr().String())
+		if _, err := c.Write([]byte("ping")); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, 4)
+		if _, err := io.ReadFull(c, got); err != nil || string(got) != "ping" {
+			t.Fatalf("echo %q, %v", got, err)
+		}
+		want := int32(2)
+		if on && uring.Available() == nil {
+			want = 1
+		}
+		if got := p.batched.Load(); got != want {
+			t.Errorf("WithIOUring(%v): batched = %v, want %v (1 yes, 2 no)", on, got, want)
+		}
+	}
+}
+
+// orderWriter answers each message with writes of mixed sizes: small ones
+// that are batched, one past batchMax (16 KiB) that goes straight to the
+// kernel after what was batched, and small ones again, all in one OnData.
+type orderWriter struct{ parts [][]byte }
+
+func (orderWriter) OnOpen(*netpoll.EventConn)         {}
+func (orderWriter) OnClose(*netpoll.EventConn, error) {}
+func (w orderWriter) OnData(c *netpoll.EventConn, _ []byte) {
+	for _, p := range w.parts {
+		if _, err := c.Write(p); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// Writes keep their order across the batch and the direct path.
+func TestBatch_WriteOrder(t *testing.T) {
+	parts := [][]byte{
+		evRandom(10, 1), evRandom(100, 2), evRandom(40<<10, 3), evRandom(7, 4), evRandom(16<<10, 5), evRandom(3, 6),
+	}
+	want := bytes.Join(parts, nil)
+	srv := batchedServe(t, orderWriter{parts})
+	c := evDial(t, srv.Addr().String())
+	for round := range 20 {
+		if _, err := c.Write([]byte{1}); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, len(want))
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.ReadFull(c, got); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("round %d: the %d bytes came back out of order", round, len(want))
+		}
+	}
+}
+
+// writeThenClose writes a reply and closes at once, or half-closes.
+type writeThenClose struct {
+	reply []byte
+	half  bool
+}
+
+func (writeThenClose) OnOpen(*netpoll.EventConn)         {}
+func (writeThenClose) OnClose(*netpoll.EventConn, error) {}
+func (w writeThenClose) OnData(c *netpoll.EventConn, _ []byte) {
+	c.Write(w.reply)
+	c.Write(w.reply)
+	if w.half {
+		if err := c.CloseWrite(); err != nil {
+			panic(err)
+		}
+		return
+	}
+	c.Close()
+}
+
+// A Close or CloseWrite right after batched Writes sends them first.
+func TestBatch_CloseAfterWrite(t *testing.T) {
+	for _, half := range []bool{false, true} {
+		reply := []byte("goodbye")
+		srv := batchedServe(t, writeThenClose{reply: reply, half: half})
+		c := evDial(t, srv.Addr().String())
+		if _, err := c.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := io.ReadAll(c)
+		if err != nil || string(got) != "goodbyegoodbye" {
+			t.Errorf("half-close %v: read %q, %v; want both replies, then EOF", half, got, err)
+		}
+	}
+}
+
+// connSaver hands each connection it opens to the test.
+type connSaver struct{ conns chan *netpoll.EventConn }
+
+func (h connSaver) OnOpen(c *netpoll.EventConn)     { h.conns <- c }
+func (connSaver) OnData(*netpoll.EventConn, []byte) {}
+func (connSaver) OnClose(*netpoll.EventConn, error) {}
+
+// A write from another goroutine that comes while the loop's last write
+// waits in the batch goes after it: the loop's write is posted first, so
+// the stream must read L0 R0 L1 R1 and so on.
+func TestBatch_RemoteWriteAfterBatched(t *testing.T) {
+	h := connSaver{make(chan *netpoll.EventConn, 1)}
+	srv := batchedServe(t, h)
+	c := evDial(t, srv.Addr().String())
+	ec := <-h.conns
+	const n = 200
+	for i := range n {
+		if err := ec.Loop().Post(func() { ec.Write([]byte{'L', byte(i)}) }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ec.Write([]byte{'R', byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := make([]byte, 4*n)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		want := []byte{'L', byte(i), 'R', byte(i)}
+		if !bytes.Equal(got[4*i:4*i+4], want) {
+			t.Fatalf("record %d: %q, want %q", i, got[4*i:4*i+4], want)
+		}
+	}
+}
+
+// Many connections at once: reads come in batches larger than one cycle's
+// 32 recvs, and every echo is right.
+func TestBatch_ManyConns(t *testing.T) {
+	srv := batchedServe(t, evEcho{})
+	const conns = 300
+	cs := make([]net.Conn, conns)
+	for i := range cs {
+		cs[i] = evDial(t, srv.Addr().String())
+	}
+	for round := range 5 {
+		for i, c := range cs {
+			if _, err := c.Write(evRandom(100+i, uint64(round*conns+i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, c := range cs {
+			want := evRandom(100+i, uint64(round*conns+i))
+			got := make([]byte, len(want))
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("round %d, connection %d: echo wrong (%v)", round, i, err)
+			}
+		}
+	}
+}
+
+// Data and FIN in one edge: a batched read reads on to EOF.
+func TestBatch_DataThenFIN(t *testing.T) {
+	srv := batchedServe(t, evEcho{})
+	c := evDial(t, srv.Addr().String())
+	msg := evRandom(50<<10, 7) // more than one 16 KiB recv
+	if _, err := c.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(c)
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, msg) {
+		t.Fatalf("got %d bytes back, want the %d sent", len(got), len(msg))
+	}
+}
+
+// Writes to two connections interleaved in one task: a connection's
+// second write finds its bytes behind the other's in the batch, moves
+// them to the end and adds to them; each stream stays in order.
+func TestBatch_InterleavedConns(t *testing.T) {
+	h := connSaver{make(chan *netpoll.EventConn, 2)}
+	srv := batchedServe(t, h)
+	ca := evDial(t, srv.Addr().String())
+	ea := <-h.conns
+	cb := evDial(t, srv.Addr().String())
+	eb := <-h.conns
+	done := make(chan struct{})
+	if err := ea.Loop().Post(func() {
+		defer close(done)
+		for i := range 50 {
+			ea.Write([]byte{'a', byte(i)})
+			eb.Write([]byte{'b', byte(i)})
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	for _, x := range []struct {
+		c   net.Conn
+		tag byte
+	}{{ca, 'a'}, {cb, 'b'}} {
+		got := make([]byte, 100)
+		x.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.ReadFull(x.c, got); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 50 {
+			if got[2*i] != x.tag || got[2*i+1] != byte(i) {
+				t.Fatalf("connection %c: record %d is %q", x.tag, i, got[2*i:2*i+2])
+			}
+		}
+	}
+}
