@@ -21,8 +21,9 @@ import (
 // ever in flight between cycles: buffers are free again, fds may close,
 // and no eventfd is needed.
 //
-// Readable connections join a queue (readSome); a Write on the loop copies
-// its bytes into the batcher's arena (send). The batcher is a loop Job:
+// Readable connections join a queue (an EventConn's readSome, or a Conn
+// whose fiber waits in Read, into whose buffer the recv then goes); a Write
+// on the loop copies its bytes into the batcher's arena (send). The batcher is a loop Job:
 // each cycle sends what is pending and reads up to recvSlots connections,
 // then delivers what was read to OnData, whose writes go to the next
 // cycle. It runs cycles until nothing is left, maxCycles at a time.
@@ -32,20 +33,63 @@ type batcher struct {
 	l      *loop.Loop
 	queued bool // the job is on the loop's ready queue, or running
 
-	reads []*EventConn // connections waiting for a recv, first in first out
+	reads []batchee // connections waiting for a recv, first in first out
 	slots [recvSlots]struct {
-		c   *EventConn
-		buf []byte
+		c   batchee
+		buf []byte // the slot's own buffer
+		in  []byte // the buffer of this cycle's recv: buf, or a fiber's
 	}
+
+	fibers []fiberRead // the recvs of fibers parked in Conn.Read (park)
+	free   []int32     // free entries of fibers
 
 	sends []sendEntry // at most maxSends
 	arena []byte      // the bytes of sends
 	cqes  []uring.CQE // one cycle's completions
+
+	// Counts, for tests: cycles (io_uring_enter calls), recvs made (into
+	// fibers' buffers among them), sends made.
+	cycles, recvs, fiberRecvs, sent uint64
+}
+
+// A fiberRead is the recv of a fiber parked in Conn.Read: into the
+// fiber's own buffer, its result kept until the fiber runs again.
+type fiberRead struct {
+	buf  []byte
+	res  int32
+	done bool
+}
+
+// park makes an entry for a fiber about to wait in Conn.Read with buf and
+// returns 1 + its index.
+func (b *batcher) park(buf []byte) int32 {
+	var i int32
+	if n := len(b.free); n > 0 {
+		i = b.free[n-1]
+		b.free = b.free[:n-1]
+	} else {
+		i = int32(len(b.fibers))
+		b.fibers = append(b.fibers, fiberRead{})
+	}
+	b.fibers[i] = fiberRead{buf: buf}
+	return i + 1
+}
+
+// parked returns entry at (1 + index).
+func (b *batcher) parked(at int32) *fiberRead { return &b.fibers[at-1] }
+
+// unpark frees entry at and returns its result, if its recv was made.
+func (b *batcher) unpark(at int32) (res int32, done bool) {
+	f := &b.fibers[at-1]
+	res, done = f.res, f.done
+	*f = fiberRead{}
+	b.free = append(b.free, at-1)
+	return res, done
 }
 
 // A sendEntry is the bytes a connection wrote this cycle: arena[off:off+n].
 type sendEntry struct {
-	c      *EventConn
+	c      batchee
 	off, n int
 }
 
@@ -94,9 +138,9 @@ func (b *batcher) schedule() {
 }
 
 // read queues c for a recv in the next cycle.
-func (b *batcher) read(c *EventConn) {
-	if !c.readQ {
-		c.readQ = true
+func (b *batcher) read(c batchee) {
+	if q := c.readQueued(); !*q {
+		*q = true
 		b.reads = append(b.reads, c)
 		b.schedule()
 	}
@@ -105,12 +149,13 @@ func (b *batcher) read(c *EventConn) {
 // send takes p for c, to be sent in the next cycle, and reports whether it
 // did: it does not when p is large or the batch is full (the caller then
 // writes p itself, after settle).
-func (b *batcher) send(c *EventConn, p []byte) bool {
+func (b *batcher) send(c batchee, p []byte) bool {
 	if len(p) > batchMax {
 		return false
 	}
-	if c.sendAt != 0 {
-		e := &b.sends[c.sendAt-1]
+	s := c.sk()
+	if s.sendAt != 0 {
+		e := &b.sends[s.sendAt-1]
 		if e.off+e.n == len(b.arena) { // the last bytes in the arena: extend
 			b.arena = append(b.arena, p...)
 			e.n += len(p)
@@ -128,7 +173,7 @@ func (b *batcher) send(c *EventConn, p []byte) bool {
 	}
 	b.sends = append(b.sends, sendEntry{c: c, off: len(b.arena), n: len(p)})
 	b.arena = append(b.arena, p...)
-	c.sendAt = int32(len(b.sends))
+	s.sendAt = int32(len(b.sends))
 	b.schedule()
 	return true
 }
@@ -168,7 +213,7 @@ func (b *batcher) cycle() {
 			continue // taken (settle) or dropped (release)
 		}
 		sqe := b.r.SQE()
-		sqe.PrepSend(e.c.fd, b.arena[e.off:e.off+e.n], unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+		sqe.PrepSend(e.c.sk().fd, b.arena[e.off:e.off+e.n], unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
 		sqe.SetUserData(sendTag | uint64(i))
 		n++
 	}
@@ -178,13 +223,18 @@ func (b *batcher) cycle() {
 		b.reads[0] = nil
 		b.reads = b.reads[1:]
 		if !c.wantsRead() {
-			c.readQ = false
+			*c.readQueued() = false
 			continue
 		}
 		s := &b.slots[slots]
-		s.c = c
+		s.c, s.in = c, c.recvBuf()
+		if s.in == nil {
+			s.in = s.buf
+		} else {
+			b.fiberRecvs++
+		}
 		sqe := b.r.SQE()
-		sqe.PrepRecv(c.fd, s.buf, unix.MSG_DONTWAIT)
+		sqe.PrepRecv(c.sk().fd, s.in, unix.MSG_DONTWAIT)
 		sqe.SetUserData(uint64(slots))
 		slots++
 		n++
@@ -201,6 +251,9 @@ func (b *batcher) cycle() {
 	// returns, so Submit needs no wait. If the kernel refused part of the
 	// batch (short of memory: EAGAIN), what it did not take is withdrawn
 	// and done the plain way below.
+	b.cycles++
+	b.recvs += uint64(slots)
+	b.sent += uint64(n - slots)
 	_, err := b.r.Submit()
 	if err != nil {
 		b.r.Withdraw()
@@ -221,7 +274,7 @@ func (b *batcher) cycle() {
 		if q.UserData&sendTag != 0 {
 			e := &b.sends[q.UserData&^sendTag]
 			if c := e.c; c != nil {
-				e.c, c.sendAt = nil, 0
+				e.c, c.sk().sendAt = nil, 0
 				c.sent(b.arena[e.off:e.off+e.n], q.Res)
 			}
 		}
@@ -229,7 +282,7 @@ func (b *batcher) cycle() {
 	for i := range b.sends { // withdrawn: write them the plain way
 		if e := &b.sends[i]; e.c != nil {
 			c := e.c
-			e.c, c.sendAt = nil, 0
+			e.c, c.sk().sendAt = nil, 0
 			c.sent(b.arena[e.off:e.off+e.n], notSubmitted)
 		}
 	}
@@ -237,14 +290,16 @@ func (b *batcher) cycle() {
 	for _, q := range b.cqes {
 		if q.UserData&sendTag == 0 {
 			s := &b.slots[q.UserData]
-			c := s.c
-			s.c = nil
-			c.received(s.buf, q.Res)
+			c, in := s.c, s.in
+			s.c, s.in = nil, nil
+			*c.readQueued() = false
+			c.received(in, q.Res)
 		}
 	}
 	for i := range slots { // withdrawn: read the plain way
 		if c := b.slots[i].c; c != nil {
-			b.slots[i].c = nil
+			b.slots[i].c, b.slots[i].in = nil, nil
+			*c.readQueued() = false
 			c.received(nil, notSubmitted)
 		}
 	}

@@ -4,13 +4,17 @@ package netpoll_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/weftio/weft/fiber"
 	"github.com/weftio/weft/internal/uring"
 	"github.com/weftio/weft/netpoll"
 )
@@ -182,7 +186,8 @@ func TestBatch_RemoteWriteAfterBatched(t *testing.T) {
 // Many connections at once: reads come in batches larger than one cycle's
 // 32 recvs, and every echo is right.
 func TestBatch_ManyConns(t *testing.T) {
-	srv := batchedServe(t, evEcho{})
+	g := evGroup(t, 1)
+	srv := evServe(t, g, evEcho{}, netpoll.WithIOUring(true))
 	const conns = 300
 	cs := make([]net.Conn, conns)
 	for i := range cs {
@@ -202,6 +207,18 @@ func TestBatch_ManyConns(t *testing.T) {
 				t.Fatalf("round %d, connection %d: echo wrong (%v)", round, i, err)
 			}
 		}
+	}
+	counts := make(chan [4]uint64, 1)
+	g.Loop(0).Post(func() {
+		c, r, f, s := netpoll.BatchCounts(g.Loop(0))
+		counts <- [4]uint64{c, r, f, s}
+	})
+	n := <-counts
+	t.Logf("batcher: %d cycles, %d recvs, %d sends", n[0], n[1], n[3])
+	// Every echo took a recv and a send through the ring, and cycles
+	// carried many of them each.
+	if n[1] < 5*conns || n[3] < 5*conns || n[0] >= n[1] {
+		t.Errorf("%d cycles, %d recvs, %d sends for %d echoes: not batched", n[0], n[1], n[3], 5*conns)
 	}
 }
 
@@ -262,4 +279,132 @@ func TestBatch_InterleavedConns(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The fiber face: a Conn is batched under the option, and a fiber parked
+// in Read gets its data from a batched recv into its own buffer; echo of
+// many sizes stays exact.
+func TestBatch_FiberEcho(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0", netpoll.WithIOUring(true))
+		if err != nil {
+			return err
+		}
+		stop := serveConns(ctx, ln, echoConn)
+		defer stop()
+		c, err := netpoll.Dial(ctx, "tcp", ln.Addr().String(), netpoll.WithIOUring(true))
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if !netpoll.BatchedConn(c) {
+			t.Fatal("a dialled Conn with WithIOUring(true) is not batched")
+		}
+		for i, size := range []int{1, 64, 1000, 16 << 10, 16<<10 + 1, 100 << 10, 3} {
+			msg := evRandom(size, uint64(i))
+			if _, err := c.Write(msg); err != nil {
+				return err
+			}
+			got := make([]byte, size)
+			if _, err := io.ReadFull(c, got); err != nil {
+				return fmt.Errorf("size %d: %w", size, err)
+			}
+			if !bytes.Equal(got, msg) {
+				return fmt.Errorf("size %d: echo differs", size)
+			}
+		}
+		cycles, recvs, fiberRecvs, sends := netpoll.BatchCounts(c.Loop())
+		t.Logf("batcher: %d cycles, %d recvs (%d into fibers' buffers), %d sends", cycles, recvs, fiberRecvs, sends)
+		if fiberRecvs == 0 || sends == 0 || cycles == 0 {
+			t.Errorf("the batcher made %d recvs into fibers' buffers and %d sends in %d cycles; want some of each", fiberRecvs, sends, cycles)
+		}
+		return nil
+	})
+}
+
+// Two fibers reading one Conn at once: each byte reaches exactly one of
+// them, whichever way the batcher and the plain reads share the work.
+func TestBatch_FiberTwoReaders(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		ln, c, s, err := tcpPair(ctx, netpoll.WithIOUring(true))
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		defer c.Close()
+		defer s.Close()
+		const total = 20000
+		counts := make([]int, 256)
+		reader := func(ctx context.Context) error {
+			buf := make([]byte, 7)
+			for {
+				n, err := s.Read(buf)
+				for _, b := range buf[:n] {
+					counts[b]++
+				}
+				if err == io.EOF {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+		r1, r2 := spawn(ctx, reader), spawn(ctx, reader)
+		for i := range total {
+			if _, err := c.Write([]byte{byte(i % 251)}); err != nil {
+				return err
+			}
+			if i%100 == 0 {
+				fiber.Yield(ctx)
+			}
+		}
+		if err := c.CloseWrite(); err != nil {
+			return err
+		}
+		if err := r1(); err != nil {
+			return err
+		}
+		if err := r2(); err != nil {
+			return err
+		}
+		for b := range 251 {
+			want := total / 251
+			if b < total%251 {
+				want++
+			}
+			if counts[b] != want {
+				return fmt.Errorf("byte %d read %d times, want %d", b, counts[b], want)
+			}
+		}
+		return nil
+	})
+}
+
+// A Read parked on a batched recv still ends at its deadline, and a later
+// Read gets the data that comes after.
+func TestBatch_FiberDeadlineThenData(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		ln, c, s, err := tcpPair(ctx, netpoll.WithIOUring(true))
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		defer c.Close()
+		defer s.Close()
+		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		buf := make([]byte, 16)
+		if _, err := c.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("Read past its deadline: %v", err)
+		}
+		c.SetReadDeadline(time.Time{})
+		if _, err := s.Write([]byte("late")); err != nil {
+			return err
+		}
+		n, err := c.Read(buf)
+		if err != nil || string(buf[:n]) != "late" {
+			return fmt.Errorf("Read after the deadline moved: %q, %v", buf[:n], err)
+		}
+		return nil
+	})
 }

@@ -38,6 +38,9 @@ type Conn struct {
 	sock
 	readers []fiber.Waiter // fibers parked in Read, or the one in Dial until connected
 	dialing bool
+	batched bool  // reads and writes go through the loop's batcher (WithIOUring)
+	readQ   bool  // waiting in the batcher's read queue
+	rAt     int32 // the batcher's entry of the fiber parked in Read (park), or 0
 }
 
 // ErrNotFiber is returned by a Conn's Read, and by Accept, when the caller
@@ -52,6 +55,7 @@ func newConn(l *loop.Loop, fd int, family int, o *options) (*Conn, error) {
 	if err := c.sock.init(l, c, fd, family, o); err != nil {
 		return nil, err
 	}
+	c.batched = o.ioUring && c.ls.batcher(l) != nil
 	return c, nil
 }
 
@@ -65,7 +69,11 @@ func (c *Conn) Ready(ev poller.Events) {
 	}
 	if ev&(poller.Readable|poller.HangUp|poller.Error) != 0 {
 		c.readable(ev)
-		wakeAll(&c.readers)
+		if c.rAt != 0 && len(c.readers) == 1 {
+			c.ls.bat.read(c) // its fiber wakes with what the recv got
+		} else {
+			wakeAll(&c.readers)
+		}
 	}
 	if ev&(poller.Writable|poller.HangUp|poller.Error) != 0 {
 		c.canWrite = true
@@ -134,9 +142,62 @@ func (c *Conn) Read(b []byte) (int, error) {
 				return 0, c.opErr("read", os.NewSyscallError("read", err))
 			}
 		}
-		if err := fiber.Suspend(ctx, "Conn.Read", func(w fiber.Waiter) { c.readers = append(c.readers, w) }); err != nil {
+		// Alone, the fiber waits for a batched recv into b: on the next
+		// readiness event the batcher reads, then wakes it (received).
+		batched := c.batched && c.rAt == 0 && len(c.readers) == 0
+		if batched {
+			c.rAt = c.ls.bat.park(b)
+		}
+		err := fiber.Suspend(ctx, "Conn.Read", func(w fiber.Waiter) { c.readers = append(c.readers, w) })
+		if batched {
+			res, done := c.ls.bat.unpark(c.rAt)
+			c.rAt = 0
+			if done { // even if err is set: the bytes are in b
+				switch {
+				case res == notSubmitted, res == -int32(unix.EINTR):
+				case res == -int32(unix.EAGAIN):
+					c.canRead = false
+				case res < 0:
+					return 0, c.opErr("read", errnoErr("read", res))
+				case res == 0:
+					return 0, io.EOF
+				default:
+					if int(res) < len(b) {
+						c.shortRead()
+					}
+					return int(res), nil
+				}
+			}
+		}
+		if err != nil {
 			return 0, c.opErr("read", err)
 		}
+	}
+}
+
+// wantsRead, recvBuf and received complete Conn's batchee: a recv goes
+// into the buffer of the fiber parked in Read, if it still waits alone.
+func (c *Conn) wantsRead() bool {
+	return c.rAt != 0 && len(c.readers) == 1 && c.canRead && !c.closed && !c.gone &&
+		!c.ls.bat.parked(c.rAt).done
+}
+
+func (c *Conn) recvBuf() []byte   { return c.ls.bat.parked(c.rAt).buf }
+func (c *Conn) readQueued() *bool { return &c.readQ }
+
+func (c *Conn) received(_ []byte, res int32) {
+	if c.rAt == 0 {
+		return // not expected: the fiber left Read with its recv queued
+	}
+	f := c.ls.bat.parked(c.rAt)
+	f.res, f.done = res, true
+	wakeAll(&c.readers)
+}
+
+// sent takes a batched send's result (batchee).
+func (c *Conn) sent(p []byte, res int32) {
+	if err := c.sentRest(p, res); err != nil {
+		c.fail(err)
 	}
 }
 
@@ -152,6 +213,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 			return 0, c.opErr("write", ErrNotFiber) // a plain task would block its own loop
 		}
 		return c.sock.writeRemote(c, b)
+	}
+	if c.batched && c.writeCheck() == nil && !c.full() && c.batchWrite(c, b) {
+		return len(b), nil
 	}
 	n, over, err := c.tryWrite(c, b)
 	if over {

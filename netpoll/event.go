@@ -192,7 +192,6 @@ func (c *EventConn) readEOF() {
 // minus an errno), as readDirect does one read's; the connection queues
 // for the next recv while it may have more. Loop goroutine only.
 func (c *EventConn) received(buf []byte, res int32) {
-	c.readQ = false
 	if c.gone || c.closed {
 		return
 	}
@@ -221,42 +220,11 @@ func (c *EventConn) received(buf []byte, res int32) {
 	}
 }
 
-// sent takes a batched send's result res (bytes sent of p, or minus an
-// errno): what the kernel did not take is written the plain way or
-// queued, as a write-through would have left it. Loop goroutine only.
+// sent takes a batched send's result (batchee).
 func (c *EventConn) sent(p []byte, res int32) {
-	if c.gone {
-		return
+	if err := c.sentRest(p, res); err != nil {
+		c.broken("write", err, false)
 	}
-	n := 0
-	switch {
-	case res == notSubmitted, res == -int32(unix.EINTR):
-	case res == -int32(unix.EAGAIN):
-		c.canWrite = false
-	case res < 0:
-		c.broken("write", errnoErr("write", res), false)
-		return
-	default:
-		n = int(res)
-		if n < len(p) {
-			c.canWrite = false // the socket buffer is full: wait for an edge
-		}
-	}
-	if n < len(p) {
-		if _, err := c.offer(p[n:], true); err != nil {
-			c.broken("write", err, false)
-		}
-	}
-}
-
-// notSubmitted is the result sent and received are given for an operation
-// the kernel did not take (batcher): a value no system call returns.
-const notSubmitted = -1 << 30
-
-// errnoErr turns a negative result into the error read(2) or write(2)
-// would have given.
-func errnoErr(op string, res int32) error {
-	return os.NewSyscallError(op, unix.Errno(-res))
 }
 
 // written drains the queue on write readiness (sock.drain); once it is at
@@ -299,7 +267,7 @@ func (c *EventConn) Write(b []byte) (int, error) {
 	}
 	var n int
 	var err error
-	if c.batched && len(b) > 0 && c.canWrite && c.head == len(c.out) && c.ls.bat.send(c, b) {
+	if c.batched && c.batchWrite(c, b) {
 		n = len(b)
 	} else if err = c.settle(); err == nil {
 		n, err = c.offer(b, true)

@@ -33,7 +33,9 @@ var _ net.Listener = (*Listener)(nil)
 // Listen listens on address ("host:port" for "tcp", "tcp4" and "tcp6", a
 // path for "unix") on the loop of the calling fiber, whose context ctx
 // is. A host name is resolved on the offload pool, look-ups for the same
-// name merged. Only a fiber may call Listen.
+// name merged. Only a fiber may call Listen. Under WithIOUring (the
+// default on Linux) the loop gets its io_uring here, if it has none yet:
+// one descriptor, kept until the loop closes.
 func Listen(ctx context.Context, network, address string, opts ...Option) (*Listener, error) {
 	l := fiber.Loop(ctx)
 	if !isStream(network) {
@@ -59,6 +61,9 @@ func Listen(ctx context.Context, network, address string, opts ...Option) (*List
 	if err := ln.register(ln); err != nil {
 		unix.Close(fd)
 		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
+	}
+	if o.ioUring {
+		ln.ls.batcher(l) // now, so that its descriptor is there from the start
 	}
 	return ln, nil
 }

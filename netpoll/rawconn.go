@@ -83,6 +83,10 @@ func (r rawConn) Write(f func(fd uintptr) (done bool)) error {
 		if err := c.writeCheck(); err != nil {
 			return c.opErr("raw-write", err)
 		}
+		if err := c.settle(); err != nil { // a batched Write goes first
+			c.fail(err)
+			return c.opErr("raw-write", err)
+		}
 		if c.canWrite && c.queued() == 0 && len(c.pending) == 0 {
 			if f(uintptr(c.fd)) {
 				return nil

@@ -371,6 +371,9 @@ func (s *sock) failPending(err error) {
 
 // shutdownWrite sends FIN once the queue is empty.
 func (s *sock) shutdownWrite() error {
+	if err := s.settle(); err != nil {
+		return err
+	}
 	if s.gone || s.queued() > 0 {
 		return nil
 	}

@@ -1,0 +1,79 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package netpoll
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// What both faces share for WithIOUring's batching (batch_linux.go, where
+// the batcher is; elsewhere it is a stub that never takes anything).
+
+// A batchee is a connection whose reads and writes a batcher makes: an
+// EventConn, or a Conn whose fiber waits in Read.
+type batchee interface {
+	sk() *sock
+	readQueued() *bool // set while in the batcher's read queue
+	// wantsRead reports whether a recv is still wanted when its cycle
+	// comes, and recvBuf where it goes (nil: the batcher's own buffer).
+	wantsRead() bool
+	recvBuf() []byte
+	// received and sent take a recv's and a send's result: a count, or
+	// minus an errno, or notSubmitted.
+	received(buf []byte, res int32)
+	sent(p []byte, res int32)
+}
+
+// notSubmitted is the result sent and received are given for an operation
+// the kernel did not take (batcher): a value no system call returns.
+const notSubmitted = -1 << 30
+
+// errnoErr turns a negative result into the error read(2) or write(2)
+// would have given.
+func errnoErr(op string, res int32) error {
+	return os.NewSyscallError(op, unix.Errno(-res))
+}
+
+func (s *sock) sk() *sock { return s }
+
+// batchWrite hands b to the loop's batcher, copied, when a write may go
+// there: nothing is queued or waiting, the kernel took the last write
+// whole, and b is small enough (batcher.send). It reports whether it did.
+func (s *sock) batchWrite(c batchee, b []byte) bool {
+	return len(b) > 0 && s.canWrite && s.head == len(s.out) && len(s.pending) == 0 && s.ls.bat.send(c, b)
+}
+
+// sentRest takes a batched send's result res (bytes sent of p, or minus
+// an errno): what the kernel did not take is written the plain way or
+// queued, as a write-through would have left it. An error means the
+// connection is broken. Loop goroutine only.
+func (s *sock) sentRest(p []byte, res int32) error {
+	if s.gone {
+		return nil
+	}
+	n := 0
+	switch {
+	case res == notSubmitted, res == -int32(unix.EINTR):
+	case res == -int32(unix.EAGAIN):
+		s.canWrite = false
+	case res < 0:
+		return errnoErr("write", res)
+	default:
+		n = int(res)
+		if n < len(p) {
+			s.canWrite = false // the socket buffer is full: wait for an edge
+		}
+	}
+	if n < len(p) {
+		if _, err := s.offer(p[n:], true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readQueued and recvBuf complete EventConn's batchee.
+func (c *EventConn) readQueued() *bool { return &c.readQ }
+func (c *EventConn) recvBuf() []byte   { return nil }
