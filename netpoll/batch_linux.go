@@ -248,13 +248,14 @@ func (b *batcher) cycle() {
 	}
 	// Every operation here finishes inside the system call that submits
 	// it (MSG_DONTWAIT), and its completion is posted before the call
-	// returns, so Submit needs no wait. If the kernel refused part of the
-	// batch (short of memory: EAGAIN), what it did not take is withdrawn
-	// and done the plain way below.
+	// returns: the submission needs no wait, and since nothing in it
+	// sleeps, the runtime need not hear of it (SubmitNoSleep). If the
+	// kernel refused part of the batch (short of memory: EAGAIN), what it
+	// did not take is withdrawn and done the plain way below.
 	b.cycles++
 	b.recvs += uint64(slots)
 	b.sent += uint64(n - slots)
-	_, err := b.r.Submit()
+	_, err := b.r.SubmitNoSleep()
 	if err != nil {
 		b.r.Withdraw()
 	}

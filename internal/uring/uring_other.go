@@ -32,6 +32,9 @@ func (r *Ring) Queued() int { return 0 }
 // Submit returns an error that matches errors.ErrUnsupported.
 func (r *Ring) Submit() (int, error) { return 0, errNotLinux }
 
+// SubmitNoSleep returns an error that matches errors.ErrUnsupported.
+func (r *Ring) SubmitNoSleep() (int, error) { return 0, errNotLinux }
+
 // Withdraw takes back unsubmitted SQEs; there are none.
 func (r *Ring) Withdraw() int { return 0 }
 
