@@ -33,15 +33,13 @@ type batcher struct {
 	l      *loop.Loop
 	queued bool // the job is on the loop's ready queue, or running
 
-	reads []batchee // connections waiting for a recv, first in first out
+	reads []batchee // reads[rh:] wait for a recv, first in first out
+	rh    int
 	slots [recvSlots]struct {
 		c   batchee
-		buf []byte // the slot's own buffer
+		buf []byte // the slot's own buffer, made on first use
 		in  []byte // the buffer of this cycle's recv: buf, or a fiber's
 	}
-
-	fibers []fiberRead // the recvs of fibers parked in Conn.Read (park)
-	free   []int32     // free entries of fibers
 
 	sends []sendEntry // at most maxSends
 	arena []byte      // the bytes of sends
@@ -50,41 +48,6 @@ type batcher struct {
 	// Counts, for tests: cycles (io_uring_enter calls), recvs made (into
 	// fibers' buffers among them), sends made.
 	cycles, recvs, fiberRecvs, sent uint64
-}
-
-// A fiberRead is the recv of a fiber parked in Conn.Read: into the
-// fiber's own buffer, its result kept until the fiber runs again.
-type fiberRead struct {
-	buf  []byte
-	res  int32
-	done bool
-}
-
-// park makes an entry for a fiber about to wait in Conn.Read with buf and
-// returns 1 + its index.
-func (b *batcher) park(buf []byte) int32 {
-	var i int32
-	if n := len(b.free); n > 0 {
-		i = b.free[n-1]
-		b.free = b.free[:n-1]
-	} else {
-		i = int32(len(b.fibers))
-		b.fibers = append(b.fibers, fiberRead{})
-	}
-	b.fibers[i] = fiberRead{buf: buf}
-	return i + 1
-}
-
-// parked returns entry at (1 + index).
-func (b *batcher) parked(at int32) *fiberRead { return &b.fibers[at-1] }
-
-// unpark frees entry at and returns its result, if its recv was made.
-func (b *batcher) unpark(at int32) (res int32, done bool) {
-	f := &b.fibers[at-1]
-	res, done = f.res, f.done
-	*f = fiberRead{}
-	b.free = append(b.free, at-1)
-	return res, done
 }
 
 // A sendEntry is the bytes a connection wrote this cycle: arena[off:off+n].
@@ -103,7 +66,8 @@ const (
 	// little from saving a system call, and go straight to the kernel.
 	batchMax  = 16 << 10
 	arenaKeep = 256 << 10
-	maxCycles = 16 // cycles per run of the job, so timers and tasks get their turn
+	readsKeep = 4096 // entries of the read queue kept once drained
+	maxCycles = 16   // cycles per run of the job, so timers and tasks get their turn
 
 	// User data: the slot or send index, with sendTag for a send.
 	sendTag = 1 << 32
@@ -120,11 +84,7 @@ func newBatcher(l *loop.Loop) *batcher {
 		r.Close()
 		return nil
 	}
-	b := &batcher{r: r, l: l}
-	for i := range b.slots {
-		b.slots[i].buf = make([]byte, recvSize)
-	}
-	return b
+	return &batcher{r: r, l: l}
 }
 
 // close releases the ring. Nothing is in flight between cycles.
@@ -192,13 +152,13 @@ func (b *batcher) pendingLen(s *sock) int { return b.sends[s.sendAt-1].n }
 // Run is the job: cycles until nothing is left, or maxCycles.
 func (b *batcher) Run() {
 	for range maxCycles {
-		if len(b.sends) == 0 && len(b.reads) == 0 {
+		if len(b.sends) == 0 && b.rh == len(b.reads) {
 			break
 		}
 		b.cycle()
 	}
 	b.queued = false
-	if len(b.sends) > 0 || len(b.reads) > 0 {
+	if len(b.sends) > 0 || b.rh < len(b.reads) {
 		b.schedule()
 	}
 }
@@ -218,10 +178,10 @@ func (b *batcher) cycle() {
 		n++
 	}
 	slots := 0
-	for len(b.reads) > 0 && slots < recvSlots {
-		c := b.reads[0]
-		b.reads[0] = nil
-		b.reads = b.reads[1:]
+	for b.rh < len(b.reads) && slots < recvSlots {
+		c := b.reads[b.rh]
+		b.reads[b.rh] = nil
+		b.rh++
 		if !c.wantsRead() {
 			*c.readQueued() = false
 			continue
@@ -229,6 +189,13 @@ func (b *batcher) cycle() {
 		s := &b.slots[slots]
 		s.c, s.in = c, c.recvBuf()
 		if s.in == nil {
+			if s.buf == nil {
+				// Made on first use: a loop of fibers, which read into
+				// their own buffers, never needs them, and half a
+				// megabyte of buffers in the heap would let the garbage
+				// collector's goal grow by as much again.
+				s.buf = make([]byte, recvSize)
+			}
 			s.in = s.buf
 		} else {
 			b.fiberRecvs++
@@ -239,9 +206,7 @@ func (b *batcher) cycle() {
 		slots++
 		n++
 	}
-	if len(b.reads) == 0 {
-		b.reads = b.reads[:0:0] // let the backing array go once drained
-	}
+	b.compactReads()
 	if n == 0 {
 		b.resetSends()
 		return
@@ -303,6 +268,24 @@ func (b *batcher) cycle() {
 			*c.readQueued() = false
 			c.received(nil, notSubmitted)
 		}
+	}
+}
+
+// compactReads reuses the read queue's array: from the start once
+// drained (dropped if it grew past readsKeep), or with the rest moved
+// down once most of it is taken. The queue then makes no garbage in the
+// steady state.
+func (b *batcher) compactReads() {
+	switch {
+	case b.rh == len(b.reads):
+		b.reads, b.rh = b.reads[:0], 0
+		if cap(b.reads) > readsKeep {
+			b.reads = nil
+		}
+	case b.rh > len(b.reads)/2:
+		n := copy(b.reads, b.reads[b.rh:])
+		clear(b.reads[n:])
+		b.reads, b.rh = b.reads[:n], 0
 	}
 }
 

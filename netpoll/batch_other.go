@@ -8,19 +8,9 @@ import "github.com/weftio/weft/loop"
 // (batch_linux.go); elsewhere there is none, and WithIOUring does nothing.
 type batcher struct{}
 
-func newBatcher(*loop.Loop) *batcher           { return nil }
-func (*batcher) close()                        {}
-func (*batcher) read(batchee)                  {}
-func (*batcher) send(batchee, []byte) bool     { return false }
-func (*batcher) take(*sock) []byte             { return nil }
-func (*batcher) pendingLen(*sock) int          { return 0 }
-func (*batcher) park(buf []byte) int32         { return 0 }
-func (*batcher) unpark(at int32) (int32, bool) { return 0, false }
-func (*batcher) parked(at int32) *fiberRead    { return nil }
-
-// fiberRead is a parked fiber's batched recv (batch_linux.go).
-type fiberRead struct {
-	buf  []byte
-	res  int32
-	done bool
-}
+func newBatcher(*loop.Loop) *batcher       { return nil }
+func (*batcher) close()                    {}
+func (*batcher) read(batchee)              {}
+func (*batcher) send(batchee, []byte) bool { return false }
+func (*batcher) take(*sock) []byte         { return nil }
+func (*batcher) pendingLen(*sock) int      { return 0 }

@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"os"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -37,10 +39,15 @@ import (
 type Conn struct {
 	sock
 	readers []fiber.Waiter // fibers parked in Read, or the one in Dial until connected
+	// The buffer of the fiber parked alone in Read, for a batched recv,
+	// and once that is made (rdone) its result in rlen. A pointer and a
+	// length rather than a slice keep Conn in a 160-byte size class.
+	rbuf    *byte
+	rlen    int32
 	dialing bool
-	batched bool  // reads and writes go through the loop's batcher (WithIOUring)
-	readQ   bool  // waiting in the batcher's read queue
-	rAt     int32 // the batcher's entry of the fiber parked in Read (park), or 0
+	batched bool // reads and writes go through the loop's batcher (WithIOUring)
+	readQ   bool // waiting in the batcher's read queue
+	rdone   bool
 }
 
 // ErrNotFiber is returned by a Conn's Read, and by Accept, when the caller
@@ -69,7 +76,7 @@ func (c *Conn) Ready(ev poller.Events) {
 	}
 	if ev&(poller.Readable|poller.HangUp|poller.Error) != 0 {
 		c.readable(ev)
-		if c.rAt != 0 && len(c.readers) == 1 {
+		if c.rbuf != nil && len(c.readers) == 1 {
 			c.ls.bat.read(c) // its fiber wakes with what the recv got
 		} else {
 			wakeAll(&c.readers)
@@ -144,14 +151,14 @@ func (c *Conn) Read(b []byte) (int, error) {
 		}
 		// Alone, the fiber waits for a batched recv into b: on the next
 		// readiness event the batcher reads, then wakes it (received).
-		batched := c.batched && c.rAt == 0 && len(c.readers) == 0
+		batched := c.batched && c.rbuf == nil && len(c.readers) == 0
 		if batched {
-			c.rAt = c.ls.bat.park(b)
+			c.rbuf, c.rlen = unsafe.SliceData(b), int32(min(len(b), math.MaxInt32))
 		}
 		err := fiber.Suspend(ctx, "Conn.Read", func(w fiber.Waiter) { c.readers = append(c.readers, w) })
 		if batched {
-			res, done := c.ls.bat.unpark(c.rAt)
-			c.rAt = 0
+			res, done := c.rlen, c.rdone
+			c.rbuf, c.rlen, c.rdone = nil, 0, false
 			if done { // even if err is set: the bytes are in b
 				switch {
 				case res == notSubmitted, res == -int32(unix.EINTR):
@@ -178,19 +185,17 @@ func (c *Conn) Read(b []byte) (int, error) {
 // wantsRead, recvBuf and received complete Conn's batchee: a recv goes
 // into the buffer of the fiber parked in Read, if it still waits alone.
 func (c *Conn) wantsRead() bool {
-	return c.rAt != 0 && len(c.readers) == 1 && c.canRead && !c.closed && !c.gone &&
-		!c.ls.bat.parked(c.rAt).done
+	return c.rbuf != nil && !c.rdone && len(c.readers) == 1 && c.canRead && !c.closed && !c.gone
 }
 
-func (c *Conn) recvBuf() []byte   { return c.ls.bat.parked(c.rAt).buf }
+func (c *Conn) recvBuf() []byte   { return unsafe.Slice(c.rbuf, c.rlen) }
 func (c *Conn) readQueued() *bool { return &c.readQ }
 
 func (c *Conn) received(_ []byte, res int32) {
-	if c.rAt == 0 {
+	if c.rbuf == nil {
 		return // not expected: the fiber left Read with its recv queued
 	}
-	f := c.ls.bat.parked(c.rAt)
-	f.res, f.done = res, true
+	c.rlen, c.rdone = res, true
 	wakeAll(&c.readers)
 }
 
