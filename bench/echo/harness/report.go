@@ -173,10 +173,11 @@ func (rep *report) Markdown(imgRef string, withCharts bool) string {
 		"is the figure the targets are about. \"Server cores busy\" is that CPU per second of window. \"Others' CPU\" is every other process on the machine over the same window "+
 		"(busy time of `/proc/stat` less server and client). Loopback TCP does much of the receiving side's work in the sender's system call, "+
 		"so each side's CPU includes part of the other's network stack. \"Of which user\" is the part of the server's CPU in user mode (utime), the rest being the kernel's (stime); "+
-		"\"reads + writes\" are the server's read and write system calls (syscr and syscw of `/proc/<pid>/io`, which count read/readv and write/writev) per request. Every run starts a fresh server process.\n\n", m.Machine.NProc)
+		"\"reads + writes\" are the server's read and write system calls (syscr and syscw of `/proc/<pid>/io`, which count read/readv and write/writev) per request: weft's two faces make theirs through io_uring (`netpoll.WithIOUring`, on by default), "+
+		"batched, so they do not show there; what they make instead is in docs/netpoll.md. Every run starts a fresh server process.\n\n", m.Machine.NProc)
 	p("| server | what it runs |\n|---|---|\n")
-	p("| weft-callback | `netpoll.Serve` on `loop.NewGroup(GOMAXPROCS, loop.WithBlockingWait())` (%d loops, each blocking in epoll_wait when idle), a Handler whose OnData writes the bytes back (queued bytes wait for OnDrain); no goroutine or fiber per connection |\n", m.Machine.NProc)
-	p("| weft-fiber | one `fiber.Run` (one loop) per core, each `netpoll.Listen` with `WithReusePort` (%d loops), a fiber per connection reading and writing back through a 16 KiB buffer |\n", m.Machine.NProc)
+	p("| weft-callback | `netpoll.Serve` on `loop.NewGroup(GOMAXPROCS, loop.WithBlockingWait())` (%d loops, each blocking in epoll_wait when idle), a Handler whose OnData writes the bytes back (queued bytes wait for OnDrain); no goroutine or fiber per connection; reads and writes batched through an io_uring per loop (WithIOUring's default) |\n", m.Machine.NProc)
+	p("| weft-fiber | one `fiber.Run` (one loop) per core, each `netpoll.Listen` with `WithReusePort` (%d loops), a fiber per connection reading and writing back through a 16 KiB buffer; reads and writes batched through an io_uring per loop (WithIOUring's default) |\n", m.Machine.NProc)
 	p("| net | `net.Listen`, a goroutine per connection reading and writing back through a 16 KiB buffer (the same loop as weft-fiber's; io.Copy's loop without its 32 KiB buffer and splice path) |\n")
 	p("| gnet | gnet %s, `WithMulticore(true)` (%d event loops and an acceptor), OnTraffic writes back `c.Next(-1)` |\n\n", m.GnetVersion, m.Machine.NProc)
 	p("Scenarios:\n\n")
