@@ -32,6 +32,7 @@ type batcher struct {
 	r      *uring.Ring
 	l      *loop.Loop
 	queued bool // the job is on the loop's ready queue, or running
+	closed bool
 
 	reads []batchee // reads[rh:] wait for a recv, first in first out
 	rh    int
@@ -87,8 +88,13 @@ func newBatcher(l *loop.Loop) *batcher {
 	return &batcher{r: r, l: l}
 }
 
-// close releases the ring. Nothing is in flight between cycles.
-func (b *batcher) close() { _ = b.r.Close() }
+// close releases the ring. Nothing is in flight between cycles, and the
+// loop's sockets are gone by now (stateOf), so nothing is lost; a run of
+// the job still queued does nothing.
+func (b *batcher) close() {
+	b.closed = true
+	_ = b.r.Close()
+}
 
 func (b *batcher) schedule() {
 	if !b.queued {
@@ -151,6 +157,9 @@ func (b *batcher) pendingLen(s *sock) int { return b.sends[s.sendAt-1].n }
 
 // Run is the job: cycles until nothing is left, or maxCycles.
 func (b *batcher) Run() {
+	if b.closed {
+		return
+	}
 	for range maxCycles {
 		if len(b.sends) == 0 && b.rh == len(b.reads) {
 			break
