@@ -62,11 +62,12 @@ const (
 	recvSlots   = 32                      // recvs per cycle
 	recvSize    = 16 << 10                // bytes per recv
 	maxSends    = ringEntries - recvSlots // sends per cycle; a Write past them goes straight to the kernel
-	// batchMax is the largest Write that is batched, and the size past
-	// which the arena is not kept between cycles: larger writes gain
-	// little from saving a system call, and go straight to the kernel.
-	batchMax  = 16 << 10
-	arenaKeep = 256 << 10
+	// batchMax bounds the bytes a connection has in one cycle's batch:
+	// past it a write goes straight to the kernel (after settle), since
+	// copying bulk data into the arena costs more than the system call
+	// saved. arenaMax bounds the arena.
+	batchMax  = 4 << 10
+	arenaMax  = 256 << 10
 	readsKeep = 4096 // entries of the read queue kept once drained
 	maxCycles = 16   // cycles per run of the job, so timers and tasks get their turn
 
@@ -113,15 +114,18 @@ func (b *batcher) read(c batchee) {
 }
 
 // send takes p for c, to be sent in the next cycle, and reports whether it
-// did: it does not when p is large or the batch is full (the caller then
-// writes p itself, after settle).
+// did: it does not when c's bytes in the batch would pass batchMax, or the
+// batch is full (the caller then writes p itself, after settle).
 func (b *batcher) send(c batchee, p []byte) bool {
-	if len(p) > batchMax {
+	if len(p) > batchMax || len(b.arena)+len(p) > arenaMax {
 		return false
 	}
 	s := c.sk()
 	if s.sendAt != 0 {
 		e := &b.sends[s.sendAt-1]
+		if e.n+len(p) > batchMax {
+			return false
+		}
 		if e.off+e.n == len(b.arena) { // the last bytes in the arena: extend
 			b.arena = append(b.arena, p...)
 			e.n += len(p)
@@ -298,11 +302,11 @@ func (b *batcher) compactReads() {
 	}
 }
 
-// resetSends empties the batch; an arena grown past arenaKeep goes.
+// resetSends empties the batch; an arena grown past arenaMax goes.
 func (b *batcher) resetSends() {
 	clear(b.sends)
 	b.sends = b.sends[:0]
-	if cap(b.arena) > arenaKeep {
+	if cap(b.arena) > arenaMax {
 		b.arena = nil
 	}
 	b.arena = b.arena[:0]

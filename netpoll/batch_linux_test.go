@@ -72,7 +72,7 @@ func TestBatch_OptionChoosesPath(t *testing.T) {
 }
 
 // orderWriter answers each message with writes of mixed sizes: small ones
-// that are batched, one past batchMax (16 KiB) that goes straight to the
+// that are batched, ones past batchMax (4 KiB) that go straight to the
 // kernel after what was batched, and small ones again, all in one OnData.
 type orderWriter struct{ parts [][]byte }
 

@@ -119,17 +119,18 @@ func WithLinger(d time.Duration) Option { return func(o *options) { o.linger = m
 // it too).
 func WithDialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }
 
-// WithIOUring chooses how callback-face connections (Serve, Connect)
-// read and write on Linux: through an io_uring per loop, in batches (on),
-// or with a read(2) or write(2) each (off). Batched, readiness still comes
-// from the loop's poller, but the reads of the connections it reports
-// ready, and the writes their handlers make on the loop, go to the kernel
-// together, one io_uring_enter for up to 32 reads and the writes of the
-// round before, each a recv or send with MSG_DONTWAIT that the kernel
-// finishes inside that call. What is saved is the system call per read
-// and per write (docs/netpoll.md has the measurements). Writes larger than
-// 16 KiB, writes from other goroutines, and the fiber face go to the
-// kernel directly either way.
+// WithIOUring chooses how connections on both faces read and write on
+// Linux: batched through an io_uring per loop (on), or with a read(2) or
+// write(2) each (off). Batched, readiness still comes from the loop's
+// poller, but the reads of the connections it reports ready, and the
+// small writes made on the loop, go to the kernel together: one
+// io_uring_enter for up to 32 reads and the writes made since the last,
+// each a recv or send with MSG_DONTWAIT that the kernel finishes inside
+// that call. What is saved is the system call per read and per write
+// (docs/netpoll.md has the measurements). A stream goes on with plain
+// reads once a batched recv fills its buffer; writes past 4 KiB per
+// connection and batch, and writes from other goroutines, go to the
+// kernel directly.
 //
 // On by default where the kernel has io_uring with send and recv (Linux
 // 5.6 or later, not disabled by sysctl or a seccomp filter), unless the
