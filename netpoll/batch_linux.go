@@ -9,9 +9,9 @@ import (
 	"github.com/weftio/weft/loop"
 )
 
-// A batcher makes the reads and writes of a loop's callback-face
-// connections through an io_uring, many to one io_uring_enter, instead of
-// a read(2) and a write(2) each (WithIOUring).
+// A batcher makes the reads and writes of a loop's connections, on both
+// faces, through an io_uring, many to one io_uring_enter, instead of a
+// read(2) and a write(2) each (WithIOUring; docs/netpoll.md).
 //
 // It is not a proactor: readiness still comes from the loop's poller, and
 // every operation is a recv or send with MSG_DONTWAIT on a socket that is
@@ -22,12 +22,13 @@ import (
 // and no eventfd is needed.
 //
 // Readable connections join a queue (an EventConn's readSome, or a Conn
-// whose fiber waits in Read, into whose buffer the recv then goes); a Write
-// on the loop copies its bytes into the batcher's arena (send). The batcher is a loop Job:
-// each cycle sends what is pending and reads up to recvSlots connections,
-// then delivers what was read to OnData, whose writes go to the next
-// cycle. It runs cycles until nothing is left, maxCycles at a time.
-// Loop goroutine only.
+// whose fiber waits in Read, into whose buffer the recv then goes); a
+// small Write on the loop copies its bytes into the batcher's arena
+// (send). The batcher is a loop Job: each cycle sends what is pending and
+// reads up to recvSlots connections, then delivers what was read (to
+// OnData, or to the waiting fiber), whose writes go to the next cycle. It
+// runs cycles until nothing is left, maxCycles at a time. Loop goroutine
+// only.
 type batcher struct {
 	r      *uring.Ring
 	l      *loop.Loop

@@ -322,23 +322,40 @@ func TestBatch_FiberEcho(t *testing.T) {
 	})
 }
 
+// batchedPair is tcpPair with both ends batched (WithIOUring), and a
+// func that closes the pair and the listener.
+func batchedPair(ctx context.Context) (c, s *netpoll.Conn, closeAll func(), err error) {
+	ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0", netpoll.WithIOUring(true))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if c, err = netpoll.Dial(ctx, "tcp", ln.Addr().String(), netpoll.WithIOUring(true)); err != nil {
+		ln.Close()
+		return nil, nil, nil, err
+	}
+	if s, err = ln.AcceptConn(); err != nil {
+		c.Close()
+		ln.Close()
+		return nil, nil, nil, err
+	}
+	return c, s, func() { c.Close(); s.Close(); ln.Close() }, nil
+}
+
 // Two fibers reading one Conn at once: each byte reaches exactly one of
 // them, whichever way the batcher and the plain reads share the work.
 func TestBatch_FiberTwoReaders(t *testing.T) {
 	run(t, func(ctx context.Context) error {
-		ln, c, s, err := tcpPair(ctx, netpoll.WithIOUring(true))
+		c, s, closeAll, err := batchedPair(ctx)
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		defer c.Close()
-		defer s.Close()
+		defer closeAll()
 		const total = 20000
 		counts := make([]int, 256)
 		reader := func(ctx context.Context) error {
 			buf := make([]byte, 7)
 			for {
-				n, err := s.Read(buf)
+				n, err := c.Read(buf)
 				for _, b := range buf[:n] {
 					counts[b]++
 				}
@@ -352,14 +369,14 @@ func TestBatch_FiberTwoReaders(t *testing.T) {
 		}
 		r1, r2 := spawn(ctx, reader), spawn(ctx, reader)
 		for i := range total {
-			if _, err := c.Write([]byte{byte(i % 251)}); err != nil {
+			if _, err := s.Write([]byte{byte(i % 251)}); err != nil {
 				return err
 			}
 			if i%100 == 0 {
 				fiber.Yield(ctx)
 			}
 		}
-		if err := c.CloseWrite(); err != nil {
+		if err := s.CloseWrite(); err != nil {
 			return err
 		}
 		if err := r1(); err != nil {
@@ -385,13 +402,11 @@ func TestBatch_FiberTwoReaders(t *testing.T) {
 // Read gets the data that comes after.
 func TestBatch_FiberDeadlineThenData(t *testing.T) {
 	run(t, func(ctx context.Context) error {
-		ln, c, s, err := tcpPair(ctx, netpoll.WithIOUring(true))
+		c, s, closeAll, err := batchedPair(ctx)
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		defer c.Close()
-		defer s.Close()
+		defer closeAll()
 		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 		buf := make([]byte, 16)
 		if _, err := c.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {

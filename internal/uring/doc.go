@@ -1,8 +1,11 @@
-// Package uring is a small binding to Linux's io_uring for file I/O: a
-// Ring whose submission queue takes operations (read, write, fsync,
-// openat, close, statx, renameat, unlinkat, mkdirat, cancel, nop) and
-// whose completion queue hands back their results, with an eventfd that
-// a loop can poll to learn that results are waiting. It is written on
+// Package uring is a small binding to Linux's io_uring for file I/O and
+// batched socket calls: a Ring whose submission queue takes operations
+// (read, write, fsync, openat, close, statx, renameat, unlinkat, mkdirat,
+// send, recv, cancel, nop) and whose completion queue hands back their
+// results, with an eventfd that a loop can poll to learn that results are
+// waiting (or none, Config.NoEventFD, for a caller that takes each batch's
+// results inside the Submit that starts it: netpoll's sends and recvs
+// with MSG_DONTWAIT). It is written on
 // golang.org/x/sys/unix from the kernel's ABI, with no C and no other
 // module.
 //
