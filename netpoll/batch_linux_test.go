@@ -325,17 +325,9 @@ func TestBatch_FiberEcho(t *testing.T) {
 // batchedPair is tcpPair with both ends batched (WithIOUring), and a
 // func that closes the pair and the listener.
 func batchedPair(ctx context.Context) (c, s *netpoll.Conn, closeAll func(), err error) {
-	ln, err := netpoll.Listen(ctx, "tcp", "127.0.0.1:0", netpoll.WithIOUring(true))
+	on := []netpoll.Option{netpoll.WithIOUring(true)}
+	ln, c, s, err := tcpPairWith(ctx, on, on)
 	if err != nil {
-		return nil, nil, nil, err
-	}
-	if c, err = netpoll.Dial(ctx, "tcp", ln.Addr().String(), netpoll.WithIOUring(true)); err != nil {
-		ln.Close()
-		return nil, nil, nil, err
-	}
-	if s, err = ln.AcceptConn(); err != nil {
-		c.Close()
-		ln.Close()
 		return nil, nil, nil, err
 	}
 	return c, s, func() { c.Close(); s.Close(); ln.Close() }, nil

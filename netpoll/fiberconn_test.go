@@ -135,11 +135,17 @@ var errConnRefused = syscall.ECONNREFUSED
 
 // tcpPair listens on loopback from a fiber, dials the listener and
 // accepts: both ends of one TCP connection, on the calling fiber's loop.
+// opts are the dial's.
 func tcpPair(ctx context.Context, opts ...netpoll.Option) (ln *netpoll.Listener, c, s *netpoll.Conn, err error) {
-	if ln, err = netpoll.Listen(ctx, "tcp", "127.0.0.1:0"); err != nil {
+	return tcpPairWith(ctx, nil, opts)
+}
+
+// tcpPairWith is tcpPair with options for the listener too.
+func tcpPairWith(ctx context.Context, listen, dial []netpoll.Option) (ln *netpoll.Listener, c, s *netpoll.Conn, err error) {
+	if ln, err = netpoll.Listen(ctx, "tcp", "127.0.0.1:0", listen...); err != nil {
 		return nil, nil, nil, err
 	}
-	if c, err = netpoll.Dial(ctx, "tcp", ln.Addr().String(), opts...); err != nil {
+	if c, err = netpoll.Dial(ctx, "tcp", ln.Addr().String(), dial...); err != nil {
 		ln.Close()
 		return nil, nil, nil, err
 	}
