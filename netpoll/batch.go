@@ -17,11 +17,13 @@ type batchee interface {
 	sk() *sock
 	readQueued() *bool // set while in the batcher's read queue
 	// wantsRead reports whether a recv is still wanted when its cycle
-	// comes, and recvBuf where it goes (nil: the batcher's own buffer).
+	// comes, and recvBuf where it goes (nil: the batcher's own buffer);
+	// skipRead is told when it is not.
 	wantsRead() bool
 	recvBuf() []byte
+	skipRead()
 	// received and sent take a recv's and a send's result: a count, or
-	// minus an errno, or notSubmitted.
+	// minus an errno, or notSubmitted. sent must run no handler code.
 	received(buf []byte, res int32)
 	sent(p []byte, res int32)
 }
@@ -40,9 +42,13 @@ func (s *sock) sk() *sock { return s }
 
 // batchWrite hands b to the loop's batcher, copied, when a write may go
 // there: nothing is queued or waiting, the kernel took the last write
-// whole, and b is small enough (batcher.send). It reports whether it did.
+// whole, b is small enough (batcher.send), and the batched bytes stay
+// under the high watermark. It reports whether it did. Bytes in the batch
+// therefore never pause reading or park a writer: only the queue does,
+// and its draining (write readiness) is what resumes them.
 func (s *sock) batchWrite(c batchee, b []byte) bool {
-	return len(b) > 0 && s.canWrite && s.head == len(s.out) && len(s.pending) == 0 && s.ls.bat.send(c, b)
+	return len(b) > 0 && s.canWrite && s.head == len(s.out) && len(s.pending) == 0 &&
+		s.queued()+len(b) < s.o.highWater && s.ls.bat.send(c, b)
 }
 
 // sentRest takes a batched send's result res (bytes sent of p, or minus
@@ -74,6 +80,7 @@ func (s *sock) sentRest(p []byte, res int32) error {
 	return nil
 }
 
-// readQueued and recvBuf complete EventConn's batchee.
+// readQueued, recvBuf and skipRead complete EventConn's batchee.
 func (c *EventConn) readQueued() *bool { return &c.readQ }
 func (c *EventConn) recvBuf() []byte   { return nil }
+func (c *EventConn) skipRead()         {}

@@ -198,6 +198,7 @@ func (b *batcher) cycle() {
 		b.rh++
 		if !c.wantsRead() {
 			*c.readQueued() = false
+			c.skipRead()
 			continue
 		}
 		s := &b.slots[slots]
@@ -234,22 +235,24 @@ func (b *batcher) cycle() {
 	b.cycles++
 	b.recvs += uint64(slots)
 	b.sent += uint64(n - slots)
-	_, err := b.r.SubmitNoSleep()
+	submitted, err := b.r.SubmitNoSleep()
 	if err != nil {
 		b.r.Withdraw()
 	}
 	b.cqes = b.cqes[:0]
 	b.r.Reap(func(c uring.CQE) { b.cqes = append(b.cqes, c) })
-	if err == nil && len(b.cqes) < n {
+	if len(b.cqes) < submitted {
 		// Not expected: an operation went asynchronous after all. Wait
-		// for it rather than reuse its buffer under it.
-		if _, err := b.r.SubmitAndWait(uint32(n - len(b.cqes))); err == nil {
+		// for it rather than reuse its buffer under it, or make it again.
+		if _, err := b.r.SubmitAndWait(uint32(submitted - len(b.cqes))); err == nil {
 			b.r.Reap(func(c uring.CQE) { b.cqes = append(b.cqes, c) })
 		}
 	}
 
 	// Sends first: their entries and the arena are free once every send's
-	// result is taken, before any OnData writes again.
+	// result is taken, before any OnData writes again. sent runs no
+	// handler code (batchee), so nothing adds to or takes from the batch
+	// while this runs.
 	for _, q := range b.cqes {
 		if q.UserData&sendTag != 0 {
 			e := &b.sends[q.UserData&^sendTag]

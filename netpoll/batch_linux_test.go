@@ -415,3 +415,97 @@ func TestBatch_FiberDeadlineThenData(t *testing.T) {
 		return nil
 	})
 }
+
+// twiceEcho answers each message twice (each Write may meet the queue's
+// high watermark: evEcho keeps what it refuses until OnDrain).
+type twiceEcho struct{ evEcho }
+
+func (twiceEcho) OnData(c *netpoll.EventConn, data []byte) {
+	evEcho{}.OnData(c, data)
+	evEcho{}.OnData(c, data)
+}
+
+// With a high watermark below what one callback writes, batched bytes do
+// not pause reading or refuse a write for good: the writes that pass the
+// mark go to the queue, whose draining resumes the connection (OnDrain).
+// Found in review: bytes counted in the batch paused reading, and nothing
+// resumed it once the batch sent them.
+func TestBatch_SmallHighWater(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		for _, h := range []netpoll.Handler{evEcho{}, twiceEcho{}} {
+			srv := evServe(t, evGroup(t, 1), h, netpoll.WithIOUring(on), netpoll.WithWatermarks(1024, 256))
+			c := evDial(t, srv.Addr().String())
+			copies := 1
+			if _, ok := h.(twiceEcho); ok {
+				copies = 2
+			}
+			for round := range 3 {
+				msg := bytes.Repeat([]byte{byte('a' + round)}, 2000)
+				if _, err := c.Write(msg); err != nil {
+					t.Fatal(err)
+				}
+				got := make([]byte, copies*len(msg))
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				if n, err := io.ReadFull(c, got); err != nil {
+					t.Fatalf("batched %v, %T, round %d: read %d of %d: %v", on, h, round, n, len(got), err)
+				}
+				if !bytes.Equal(got, bytes.Repeat(msg, copies)) {
+					t.Fatalf("batched %v, %T, round %d: wrong bytes", on, h, round)
+				}
+			}
+		}
+	}
+}
+
+// closeOther: on data from the second connection it writes to the first
+// (whose peer has reset it, so that send fails) and to the second; the
+// first's OnClose then closes the second.
+type closeOther struct {
+	opened chan *netpoll.EventConn
+	eof    chan struct{}
+	conns  []*netpoll.EventConn
+}
+
+func (h *closeOther) OnOpen(c *netpoll.EventConn) {
+	h.conns = append(h.conns, c)
+	h.opened <- c
+}
+func (h *closeOther) OnReadEOF(*netpoll.EventConn) { h.eof <- struct{}{} }
+func (h *closeOther) OnData(c *netpoll.EventConn, _ []byte) {
+	if c != h.conns[1] {
+		return
+	}
+	h.conns[0].Write([]byte("x"))
+	c.Write([]byte("hello"))
+}
+func (h *closeOther) OnClose(c *netpoll.EventConn, _ error) {
+	if c == h.conns[0] {
+		h.conns[1].Close()
+	}
+}
+
+// A send that fails in a batch runs its OnClose only once the batch's
+// results are all taken: an OnClose that closes another connection, whose
+// bytes the same batch just sent, must not send them again. Found in
+// review: the peer read "hellohello".
+func TestBatch_OnCloseDuringSends(t *testing.T) {
+	h := &closeOther{opened: make(chan *netpoll.EventConn, 2), eof: make(chan struct{}, 1)}
+	srv := batchedServe(t, h)
+	x := evDial(t, srv.Addr().String())
+	<-h.opened
+	y := evDial(t, srv.Addr().String())
+	<-h.opened
+	x.CloseWrite()
+	<-h.eof
+	x.SetLinger(0)
+	x.Close()                          // an RST: the server's next send on it fails
+	time.Sleep(100 * time.Millisecond) // for the RST to land
+	if _, err := y.Write([]byte("go")); err != nil {
+		t.Fatal(err)
+	}
+	y.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(y)
+	if err != nil || string(got) != "hello" {
+		t.Fatalf("read %q, %v; want %q once, then EOF", got, err, "hello")
+	}
+}

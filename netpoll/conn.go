@@ -188,7 +188,13 @@ func (c *Conn) wantsRead() bool {
 	return c.rbuf != nil && !c.rdone && len(c.readers) == 1 && c.canRead && !c.closed && !c.gone
 }
 
-func (c *Conn) recvBuf() []byte   { return unsafe.Slice(c.rbuf, c.rlen) }
+func (c *Conn) recvBuf() []byte { return unsafe.Slice(c.rbuf, c.rlen) }
+
+// skipRead wakes the readers when a queued recv is no longer wanted: the
+// readiness event that queued it may have been meant for a reader that
+// parked after the batched one was woken (its rbuf still set until it
+// runs), and that reader must look for itself.
+func (c *Conn) skipRead()         { wakeAll(&c.readers) }
 func (c *Conn) readQueued() *bool { return &c.readQ }
 
 func (c *Conn) received(_ []byte, res int32) {
@@ -282,6 +288,10 @@ func (c *Conn) CloseWrite() error {
 	return c.onLoop("close", func() error {
 		if c.closed || c.gone {
 			return net.ErrClosed
+		}
+		if err := c.settle(); err != nil {
+			c.fail(err)
+			return err
 		}
 		c.wrShut = true
 		c.failPending(net.ErrClosed)

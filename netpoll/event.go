@@ -227,10 +227,13 @@ func (c *EventConn) received(buf []byte, res int32) {
 	}
 }
 
-// sent takes a batched send's result (batchee).
+// sent takes a batched send's result (batchee). It runs no handler
+// code: the batcher is still taking the cycle's other results, which a
+// handler's Close or Write would disturb, so OnClose after a failed send
+// comes as a microtask.
 func (c *EventConn) sent(p []byte, res int32) {
 	if err := c.sentRest(p, res); err != nil {
-		c.broken("write", err, false)
+		c.broken("write", err, true)
 	}
 }
 
