@@ -32,10 +32,17 @@ type batchee interface {
 // the kernel did not take (batcher): a value no system call returns.
 const notSubmitted = -1 << 30
 
-// errnoErr turns a negative result into the error read(2) or write(2)
-// would have given.
-func errnoErr(op string, res int32) error {
-	return os.NewSyscallError(op, unix.Errno(-res))
+// sysResult turns a batched operation's result into what its system call
+// would have returned, so that both paths share one way of handling it.
+// notSubmitted reads as EINTR: try again, the plain way.
+func sysResult(res int32) (int, error) {
+	switch {
+	case res == notSubmitted:
+		return 0, unix.EINTR
+	case res < 0:
+		return 0, unix.Errno(-res)
+	}
+	return int(res), nil
 }
 
 func (s *sock) sk() *sock { return s }
@@ -59,18 +66,15 @@ func (s *sock) sentRest(p []byte, res int32) error {
 	if s.gone {
 		return nil
 	}
-	n := 0
+	n, err := sysResult(res)
 	switch {
-	case res == notSubmitted, res == -int32(unix.EINTR):
-	case res == -int32(unix.EAGAIN):
+	case err == unix.EINTR:
+	case err == unix.EAGAIN:
 		s.canWrite = false
-	case res < 0:
-		return errnoErr("write", res)
-	default:
-		n = int(res)
-		if n < len(p) {
-			s.canWrite = false // the socket buffer is full: wait for an edge
-		}
+	case err != nil:
+		return os.NewSyscallError("write", err)
+	case n < len(p):
+		s.canWrite = false // the socket buffer is full: wait for an edge
 	}
 	if n < len(p) {
 		if _, err := s.offer(p[n:], true); err != nil {

@@ -45,7 +45,6 @@ type Conn struct {
 	rbuf    *byte
 	rlen    int32
 	dialing bool
-	batched bool // reads and writes go through the loop's batcher (WithIOUring)
 	readQ   bool // waiting in the batcher's read queue
 	rdone   bool
 }
@@ -62,7 +61,6 @@ func newConn(l *loop.Loop, fd int, family int, o *options) (*Conn, error) {
 	if err := c.sock.init(l, c, fd, family, o); err != nil {
 		return nil, err
 	}
-	c.batched = o.ioUring && c.ls.batcher(l) != nil
 	return c, nil
 }
 
@@ -133,46 +131,27 @@ func (c *Conn) Read(b []byte) (int, error) {
 		}
 		if c.canRead {
 			n, err := unix.Read(c.fd, b)
-			switch {
-			case err == nil && n == 0:
-				return 0, io.EOF
-			case err == nil:
-				if n < len(b) {
-					c.shortRead()
-				}
-				return n, nil
-			case err == unix.EINTR:
+			if err == unix.EINTR {
 				continue
-			case err == unix.EAGAIN:
-				c.canRead = false
-			default:
-				return 0, c.opErr("read", os.NewSyscallError("read", err))
+			}
+			if n, err, done := c.readDone(b, n, err); done {
+				return n, err
 			}
 		}
 		// Alone, the fiber waits for a batched recv into b: on the next
 		// readiness event the batcher reads, then wakes it (received).
-		batched := c.batched && c.rbuf == nil && len(c.readers) == 0
+		batched := c.batching() && c.rbuf == nil && len(c.readers) == 0
 		if batched {
 			c.rbuf, c.rlen = unsafe.SliceData(b), int32(min(len(b), math.MaxInt32))
 		}
 		err := fiber.Suspend(ctx, "Conn.Read", func(w fiber.Waiter) { c.readers = append(c.readers, w) })
 		if batched {
-			res, done := c.rlen, c.rdone
+			res, made := c.rlen, c.rdone
 			c.rbuf, c.rlen, c.rdone = nil, 0, false
-			if done { // even if err is set: the bytes are in b
-				switch {
-				case res == notSubmitted, res == -int32(unix.EINTR):
-				case res == -int32(unix.EAGAIN):
-					c.canRead = false
-				case res < 0:
-					return 0, c.opErr("read", errnoErr("read", res))
-				case res == 0:
-					return 0, io.EOF
-				default:
-					if int(res) < len(b) {
-						c.shortRead()
-					}
-					return int(res), nil
+			if made { // even if err is set: the bytes are in b
+				n, rerr := sysResult(res)
+				if n, rerr, done := c.readDone(b, n, rerr); done {
+					return n, rerr
 				}
 			}
 		}
@@ -180,6 +159,27 @@ func (c *Conn) Read(b []byte) (int, error) {
 			return 0, c.opErr("read", err)
 		}
 	}
+}
+
+// readDone takes what a read into b returned, by read(2) or a batched
+// recv (sysResult): done with the count, io.EOF or the error to return,
+// or not done (EAGAIN: wait for data; EINTR: try again).
+func (c *Conn) readDone(b []byte, n int, err error) (int, error, bool) {
+	switch {
+	case err == nil && n == 0:
+		return 0, io.EOF, true
+	case err == nil:
+		if n < len(b) {
+			c.shortRead()
+		}
+		return n, nil, true
+	case err == unix.EINTR:
+		return 0, nil, false
+	case err == unix.EAGAIN:
+		c.canRead = false
+		return 0, nil, false
+	}
+	return 0, c.opErr("read", os.NewSyscallError("read", err)), true
 }
 
 // wantsRead, recvBuf and received complete Conn's batchee: a recv goes
@@ -225,7 +225,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		}
 		return c.sock.writeRemote(c, b)
 	}
-	if c.batched && c.writeCheck() == nil && !c.full() && c.batchWrite(c, b) {
+	if c.batching() && c.writeCheck() == nil && !c.full() && c.batchWrite(c, b) {
 		return len(b), nil
 	}
 	n, over, err := c.tryWrite(c, b)

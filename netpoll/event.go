@@ -82,13 +82,12 @@ var ErrQueueFull = errors.New("netpoll: write queue at its high watermark")
 // of that loop), except Write and Close, which any goroutine may call.
 type EventConn struct {
 	sock
-	h       Handler
-	srv     *Server // the server that accepted it, or nil
-	li      int32   // the index of its loop in srv's group
-	eof     bool    // the peer closed its side
-	batched bool    // reads and writes go through the loop's batcher (WithIOUring)
-	readQ   bool    // waiting in the batcher's read queue
-	value   any
+	h     Handler
+	srv   *Server // the server that accepted it, or nil
+	li    int32   // the index of its loop in srv's group
+	eof   bool    // the peer closed its side
+	readQ bool    // waiting in the batcher's read queue
+	value any
 }
 
 // maxReadsPerEvent bounds the reads one readiness event makes before the
@@ -103,7 +102,6 @@ func openEventConn(l *loop.Loop, fd, family int, o *options, h Handler, srv *Ser
 	if err := c.sock.init(l, c, fd, family, o); err != nil {
 		return nil, err
 	}
-	c.batched = o.ioUring && c.ls.batcher(l) != nil
 	h.OnOpen(c)
 	return c, nil
 }
@@ -133,7 +131,7 @@ func (c *EventConn) Run() { c.readSome() }
 // readSome reads what the last readiness event announced: through the
 // loop's batcher, or with read(2) (readDirect).
 func (c *EventConn) readSome() {
-	if !c.batched {
+	if !c.batching() {
 		c.readDirect()
 	} else if c.wantsRead() {
 		c.ls.bat.read(c)
@@ -151,31 +149,42 @@ func (c *EventConn) wantsRead() bool {
 func (c *EventConn) readDirect() {
 	buf := c.ls.readBuf()
 	for i := 0; i < maxReadsPerEvent; i++ {
-		if c.gone || c.closed || c.paused || c.eof || !c.canRead {
+		if !c.wantsRead() {
 			return
 		}
 		n, err := unix.Read(c.fd, buf)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err == unix.EAGAIN:
-			c.canRead = false
-			return
-		case err != nil:
-			c.broken("read", os.NewSyscallError("read", err), false)
-			return
-		case n == 0:
-			c.readEOF()
+		if !c.took(buf, n, err) {
 			return
 		}
-		if n < len(buf) {
-			c.shortRead()
-		}
-		c.h.OnData(c, buf[:n])
 	}
 	if c.canRead && !c.gone && !c.closed && !c.paused {
 		c.l.ScheduleJob(c)
 	}
+}
+
+// took handles what one read into buf returned, by read(2) or a batched
+// recv (sysResult): the data goes to OnData, the end of the stream to
+// readEOF, an error breaks the connection. It reports whether reading may
+// go on (data, or EINTR).
+func (c *EventConn) took(buf []byte, n int, err error) bool {
+	switch {
+	case err == unix.EINTR:
+		return true
+	case err == unix.EAGAIN:
+		c.canRead = false
+		return false
+	case err != nil:
+		c.broken("read", os.NewSyscallError("read", err), false)
+		return false
+	case n == 0:
+		c.readEOF()
+		return false
+	}
+	if n < len(buf) {
+		c.shortRead()
+	}
+	c.h.OnData(c, buf[:n])
+	return true
 }
 
 // readEOF handles the end of the peer's stream.
@@ -195,36 +204,22 @@ func (c *EventConn) received(buf []byte, res int32) {
 	if c.gone || c.closed {
 		return
 	}
-	switch {
-	case res == notSubmitted:
+	if res == notSubmitted {
 		c.readDirect()
 		return
-	case res == -int32(unix.EINTR):
-	case res == -int32(unix.EAGAIN):
-		c.canRead = false
-		return
-	case res < 0:
-		c.broken("read", errnoErr("read", res), false)
-		return
-	case res == 0:
-		c.readEOF()
-		return
-	default:
-		if int(res) < len(buf) {
-			c.shortRead()
-		}
-		c.h.OnData(c, buf[:res])
-		if c.wantsRead() {
-			// The recv filled its buffer: a stream, not a message. Go on
-			// with plain reads into the loop's 64 KiB buffer, which take
-			// four times as much per system call as another batched recv.
-			c.readDirect()
-			return
-		}
 	}
-	if c.wantsRead() {
-		c.ls.bat.read(c)
+	n, err := sysResult(res)
+	if !c.took(buf, n, err) || !c.wantsRead() {
+		return
 	}
+	if err == nil {
+		// The recv filled its buffer: a stream, not a message. Go on with
+		// plain reads into the loop's 64 KiB buffer, four times the 16 KiB
+		// a batched recv takes.
+		c.readDirect()
+		return
+	}
+	c.ls.bat.read(c) // EINTR: again
 }
 
 // sent takes a batched send's result (batchee). It runs no handler
@@ -277,7 +272,7 @@ func (c *EventConn) Write(b []byte) (int, error) {
 	}
 	var n int
 	var err error
-	if c.batched && c.batchWrite(c, b) {
+	if c.batching() && c.batchWrite(c, b) {
 		n = len(b)
 	} else if err = c.settle(); err == nil {
 		n, err = c.offer(b, true)

@@ -24,12 +24,12 @@ func SetLookup(f func(ctx context.Context, network, host string) ([]netip.Addr, 
 
 // Batched reports whether c reads and writes through its loop's batcher
 // (WithIOUring), for tests. Loop goroutine only.
-func Batched(c *EventConn) bool { return c.batched }
+func Batched(c *EventConn) bool { return c.batching() }
 
 // BatchedConn reports whether c reads and writes through its loop's
 // batcher (WithIOUring), for tests.
 func BatchedConn(c *Conn) bool {
 	var b bool
-	_ = c.onLoop("test", func() error { b = c.batched; return nil })
+	_ = c.onLoop("test", func() error { b = c.batching(); return nil })
 	return b
 }

@@ -86,8 +86,15 @@ func (s *sock) init(l *loop.Loop, h interface {
 		return err
 	}
 	s.ls.add(h)
+	if o.ioUring {
+		s.ls.batcher(l) // made with the loop's first socket that wants it
+	}
 	return nil
 }
+
+// batching reports whether s reads and writes through its loop's batcher
+// (WithIOUring, where the loop could make one).
+func (s *sock) batching() bool { return s.o.ioUring && s.ls.bat != nil }
 
 func (s *sock) index() *int32 { return &s.at }
 
