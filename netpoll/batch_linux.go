@@ -180,6 +180,24 @@ func (b *batcher) Run() {
 // cycle submits the pending sends and up to recvSlots recvs in one
 // io_uring_enter, then settles the sends and delivers what was read.
 func (b *batcher) cycle() {
+	n := b.prepSends()
+	slots := b.prepRecvs()
+	b.compactReads()
+	if n+slots == 0 {
+		b.resetSends()
+		return
+	}
+	b.cycles++
+	b.recvs += uint64(slots)
+	b.sent += uint64(n)
+	b.submit()
+	b.takeSends()
+	b.deliver(slots)
+}
+
+// prepSends prepares a send for every entry in the batch and returns how
+// many.
+func (b *batcher) prepSends() int {
 	n := 0
 	for i := range b.sends {
 		e := &b.sends[i]
@@ -191,6 +209,12 @@ func (b *batcher) cycle() {
 		sqe.SetUserData(sendTag | uint64(i))
 		n++
 	}
+	return n
+}
+
+// prepRecvs prepares recvs for up to recvSlots queued connections that
+// still want one, each into a slot, and returns how many.
+func (b *batcher) prepRecvs() int {
 	slots := 0
 	for b.rh < len(b.reads) && slots < recvSlots {
 		c := b.reads[b.rh]
@@ -219,22 +243,18 @@ func (b *batcher) cycle() {
 		sqe.PrepRecv(c.sk().fd, s.in, unix.MSG_DONTWAIT)
 		sqe.SetUserData(uint64(slots))
 		slots++
-		n++
 	}
-	b.compactReads()
-	if n == 0 {
-		b.resetSends()
-		return
-	}
-	// Every operation here finishes inside the system call that submits
-	// it (MSG_DONTWAIT), and its completion is posted before the call
-	// returns: the submission needs no wait, and since nothing in it
-	// sleeps, the runtime need not hear of it (SubmitNoSleep). If the
-	// kernel refused part of the batch (short of memory: EAGAIN), what it
-	// did not take is withdrawn and done the plain way below.
-	b.cycles++
-	b.recvs += uint64(slots)
-	b.sent += uint64(n - slots)
+	return slots
+}
+
+// submit makes the system call and collects the completions in cqes.
+// Every operation finishes inside the call that submits it (MSG_DONTWAIT),
+// and its completion is posted before the call returns: the submission
+// needs no wait, and since nothing in it sleeps, the runtime need not hear
+// of it (SubmitNoSleep). If the kernel refused part of the batch (short of
+// memory: EAGAIN), what it did not take is withdrawn, and takeSends and
+// deliver do it the plain way.
+func (b *batcher) submit() {
 	submitted, err := b.r.SubmitNoSleep()
 	if err != nil {
 		b.r.Withdraw()
@@ -248,43 +268,52 @@ func (b *batcher) cycle() {
 			b.r.Reap(func(c uring.CQE) { b.cqes = append(b.cqes, c) })
 		}
 	}
+}
 
-	// Sends first: their entries and the arena are free once every send's
-	// result is taken, before any OnData writes again. sent runs no
-	// handler code (batchee), so nothing adds to or takes from the batch
-	// while this runs.
+// takeSends gives each send's result to its connection, then empties the
+// batch, before any OnData writes again. sent runs no handler code
+// (batchee), so nothing adds to or takes from the batch meanwhile.
+func (b *batcher) takeSends() {
 	for _, q := range b.cqes {
 		if q.UserData&sendTag != 0 {
-			e := &b.sends[q.UserData&^sendTag]
-			if c := e.c; c != nil {
-				e.c, c.sk().sendAt = nil, 0
-				c.sent(b.arena[e.off:e.off+e.n], q.Res)
-			}
+			b.sendDone(&b.sends[q.UserData&^sendTag], q.Res)
 		}
 	}
-	for i := range b.sends { // withdrawn: write them the plain way
-		if e := &b.sends[i]; e.c != nil {
-			c := e.c
-			e.c, c.sk().sendAt = nil, 0
-			c.sent(b.arena[e.off:e.off+e.n], notSubmitted)
-		}
+	for i := range b.sends { // withdrawn: written the plain way
+		b.sendDone(&b.sends[i], notSubmitted)
 	}
 	b.resetSends()
+}
+
+// sendDone gives entry e's connection, if it still has one, its result.
+func (b *batcher) sendDone(e *sendEntry, res int32) {
+	if c := e.c; c != nil {
+		e.c, c.sk().sendAt = nil, 0
+		c.sent(b.arena[e.off:e.off+e.n], res)
+	}
+}
+
+// deliver gives each recv's result to its connection: OnData, or the
+// fiber waiting in Read. The first slots were used.
+func (b *batcher) deliver(slots int) {
 	for _, q := range b.cqes {
 		if q.UserData&sendTag == 0 {
-			s := &b.slots[q.UserData]
-			c, in := s.c, s.in
-			s.c, s.in = nil, nil
-			*c.readQueued() = false
-			c.received(in, q.Res)
+			b.recvDone(int(q.UserData), q.Res)
 		}
 	}
 	for i := range slots { // withdrawn: read the plain way
-		if c := b.slots[i].c; c != nil {
-			b.slots[i].c, b.slots[i].in = nil, nil
-			*c.readQueued() = false
-			c.received(nil, notSubmitted)
-		}
+		b.recvDone(i, notSubmitted)
+	}
+}
+
+// recvDone gives slot i's connection, if it still has one, its result.
+func (b *batcher) recvDone(i int, res int32) {
+	s := &b.slots[i]
+	if c := s.c; c != nil {
+		in := s.in
+		s.c, s.in = nil, nil
+		*c.readQueued() = false
+		c.received(in, res)
 	}
 }
 
