@@ -37,9 +37,8 @@ var epoch = time.Unix(0, 0)
 // and wakes at exactly the hour.
 func virtual() loop.Option { return loop.WithVirtualTime(epoch) }
 
-// waitLimit bounds, in real time, how long a test waits for something that
-// must happen. It is never slept: it only turns a hang into a failure.
-const waitLimit = 20 * time.Second
+// waitLimit is looptest.WaitLimit: a hang becomes a failure after it.
+const waitLimit = looptest.WaitLimit
 
 // now returns the time on the calling fiber's loop, since the loop was
 // made: on virtual time, exactly what the fibers slept.

@@ -54,9 +54,8 @@ func bbRealLoop(t testing.TB) *loop.Loop {
 	return l
 }
 
-// waitLimit bounds, in real time, how long a test waits for something that
-// must happen. It is never slept: it only turns a hang into a failure.
-const waitLimit = 20 * time.Second
+// waitLimit is looptest.WaitLimit: a hang becomes a failure after it.
+const waitLimit = looptest.WaitLimit
 
 // bbWait waits for f from the test goroutine (which counts as observing it).
 func bbWait[T any](t testing.TB, f *future.Future[T]) (T, error) {

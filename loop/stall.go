@@ -188,13 +188,10 @@ func findLabelled(profile []byte, n int64) string {
 		if !bytes.Contains(rec, label) {
 			continue // another goroutine's record: do not format it
 		}
-		lines := bytes.Split(rec, []byte("\n"))
-		found := false
 		var b strings.Builder
 		fmt.Fprintf(&b, "goroutine %d [from a goroutine profile]:", n)
-		for _, line := range lines {
+		for _, line := range bytes.Split(rec, []byte("\n")) {
 			if bytes.HasPrefix(line, []byte("# labels: ")) {
-				found = bytes.Contains(line, label)
 				continue
 			}
 			// Fields are separated by runs of tabs (the profile aligns
@@ -205,9 +202,7 @@ func findLabelled(profile []byte, n int64) string {
 				fmt.Fprintf(&b, "\n%s(...)\n\t%s +0x%s", fn, strings.TrimSpace(f[3]), off)
 			}
 		}
-		if found {
-			return b.String()
-		}
+		return b.String() // only the labels line can hold the label
 	}
 	return ""
 }
