@@ -322,22 +322,15 @@ func TestBatch_FiberEcho(t *testing.T) {
 	})
 }
 
-// batchedPair is tcpPair with both ends batched (WithIOUring), and a
-// func that closes the pair and the listener.
-func batchedPair(ctx context.Context) (c, s *netpoll.Conn, closeAll func(), err error) {
-	on := []netpoll.Option{netpoll.WithIOUring(true)}
-	ln, c, s, err := tcpPairWith(ctx, on, on)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return c, s, func() { c.Close(); s.Close(); ln.Close() }, nil
-}
+// batchOn is the option list that turns batching on whatever the
+// environment says.
+var batchOn = []netpoll.Option{netpoll.WithIOUring(true)}
 
 // Two fibers reading one Conn at once: each byte reaches exactly one of
 // them, whichever way the batcher and the plain reads share the work.
 func TestBatch_FiberTwoReaders(t *testing.T) {
 	run(t, func(ctx context.Context) error {
-		c, s, closeAll, err := batchedPair(ctx)
+		_, c, s, closeAll, err := tcpPairWith(ctx, batchOn, batchOn)
 		if err != nil {
 			return err
 		}
@@ -394,7 +387,7 @@ func TestBatch_FiberTwoReaders(t *testing.T) {
 // Read gets the data that comes after.
 func TestBatch_FiberDeadlineThenData(t *testing.T) {
 	run(t, func(ctx context.Context) error {
-		c, s, closeAll, err := batchedPair(ctx)
+		_, c, s, closeAll, err := tcpPairWith(ctx, batchOn, batchOn)
 		if err != nil {
 			return err
 		}

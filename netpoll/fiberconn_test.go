@@ -134,27 +134,27 @@ func TestFiber_ServesNetClients(t *testing.T) {
 var errConnRefused = syscall.ECONNREFUSED
 
 // tcpPair listens on loopback from a fiber, dials the listener and
-// accepts: both ends of one TCP connection, on the calling fiber's loop.
-// opts are the dial's.
-func tcpPair(ctx context.Context, opts ...netpoll.Option) (ln *netpoll.Listener, c, s *netpoll.Conn, err error) {
+// accepts: both ends of one TCP connection, on the calling fiber's loop,
+// and a func that closes both and the listener. opts are the dial's.
+func tcpPair(ctx context.Context, opts ...netpoll.Option) (ln *netpoll.Listener, c, s *netpoll.Conn, closeAll func(), err error) {
 	return tcpPairWith(ctx, nil, opts)
 }
 
 // tcpPairWith is tcpPair with options for the listener too.
-func tcpPairWith(ctx context.Context, listen, dial []netpoll.Option) (ln *netpoll.Listener, c, s *netpoll.Conn, err error) {
+func tcpPairWith(ctx context.Context, listen, dial []netpoll.Option) (ln *netpoll.Listener, c, s *netpoll.Conn, closeAll func(), err error) {
 	if ln, err = netpoll.Listen(ctx, "tcp", "127.0.0.1:0", listen...); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if c, err = netpoll.Dial(ctx, "tcp", ln.Addr().String(), dial...); err != nil {
 		ln.Close()
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if s, err = ln.AcceptConn(); err != nil {
 		c.Close()
 		ln.Close()
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return ln, c, s, nil
+	return ln, c, s, func() { c.Close(); s.Close(); ln.Close() }, nil
 }
 
 // Deadlines: a Read parked past its deadline returns a timeout error; a
@@ -164,13 +164,11 @@ func tcpPairWith(ctx context.Context, listen, dial []netpoll.Option) (ln *netpol
 func TestFiber_Deadlines(t *testing.T) {
 	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
-		ln, c, s, err := tcpPair(ctx, netpoll.WithWatermarks(64<<10, 16<<10), netpoll.WithBuffers(0, 16<<10))
+		_, c, s, closeAll, err := tcpPair(ctx, netpoll.WithWatermarks(64<<10, 16<<10), netpoll.WithBuffers(0, 16<<10))
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		defer c.Close()
-		defer s.Close()
+		defer closeAll()
 
 		start := time.Now()
 		c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
@@ -225,13 +223,11 @@ func TestFiber_Deadlines(t *testing.T) {
 func TestFiber_DeadlineMoves(t *testing.T) {
 	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
-		ln, c, s, err := tcpPair(ctx)
+		_, c, s, closeAll, err := tcpPair(ctx)
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		defer c.Close()
-		defer s.Close()
+		defer closeAll()
 		buf := make([]byte, 10)
 		read := func() (time.Duration, error) {
 			start := time.Now()
@@ -298,12 +294,11 @@ func TestFiber_DeadlineMoves(t *testing.T) {
 func TestFiber_CloseWhileReading(t *testing.T) {
 	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
-		ln, c, s, err := tcpPair(ctx)
+		ln, c, s, closeAll, err := tcpPair(ctx)
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		defer s.Close()
+		defer closeAll()
 		reading := spawn(ctx, func(ctx context.Context) error {
 			_, err := c.Read(make([]byte, 10))
 			return err
@@ -390,12 +385,11 @@ func TestFiber_HalfClose(t *testing.T) {
 func TestFiber_OtherGoroutines(t *testing.T) {
 	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
-		ln, c, s, err := tcpPair(ctx)
+		ln, c, s, closeAll, err := tcpPair(ctx)
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		defer s.Close()
+		defer closeAll()
 		errs := make(chan error, 3)
 		go func() {
 			_, err := c.Read(make([]byte, 1))
@@ -463,13 +457,11 @@ func TestFiber_DialErrors(t *testing.T) {
 func TestFiber_TwoReadersDeadline(t *testing.T) {
 	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
-		ln, c, s, err := tcpPair(ctx)
+		_, c, _, closeAll, err := tcpPair(ctx)
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		defer c.Close()
-		defer s.Close()
+		defer closeAll()
 		c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 		r1 := spawn(ctx, func(ctx context.Context) error { _, err := c.Read(make([]byte, 1)); return err })
 		r2 := spawn(ctx, func(ctx context.Context) error { _, err := c.Read(make([]byte, 1)); return err })

@@ -75,13 +75,11 @@ func TestRawConn_ReadWrite(t *testing.T) {
 		// Small kernel buffers on the writing end: with the defaults the
 		// kernel sometimes took the whole first write, leaving nothing
 		// queued to order the raw write behind.
-		ln, c, s, err := tcpPair(ctx, netpoll.WithWatermarks(8<<20, 1<<20), netpoll.WithBuffers(0, 64<<10))
+		_, c, s, closeAll, err := tcpPair(ctx, netpoll.WithWatermarks(8<<20, 1<<20), netpoll.WithBuffers(0, 64<<10))
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		defer c.Close()
-		defer s.Close()
+		defer closeAll()
 
 		// Read: parks first (nothing sent yet), then gets the bytes.
 		reading := fiber.Go(ctx, func(ctx context.Context) ([]byte, error) {
@@ -130,12 +128,11 @@ func TestRawConn_ReadWrite(t *testing.T) {
 func TestRawConn_WakeAndClose(t *testing.T) {
 	fdtest.Check(t)
 	run(t, func(ctx context.Context) error {
-		ln, c, s, err := tcpPair(ctx, netpoll.WithBuffers(16<<10, 16<<10))
+		_, c, _, closeAll, err := tcpPair(ctx, netpoll.WithBuffers(16<<10, 16<<10))
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		defer s.Close()
+		defer closeAll()
 
 		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 		if _, err := rawRead(c, make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -184,13 +181,11 @@ func TestRawConn_WakeAndClose(t *testing.T) {
 // with ErrNotFiber, as Conn.Read does; Control works.
 func TestRawConn_NotFiber(t *testing.T) {
 	run(t, func(ctx context.Context) error {
-		ln, c, s, err := tcpPair(ctx)
+		_, c, _, closeAll, err := tcpPair(ctx)
 		if err != nil {
 			return err
 		}
-		defer ln.Close()
-		defer c.Close()
-		defer s.Close()
+		defer closeAll()
 		rc, _ := c.SyscallConn()
 		errs := make(chan error, 3)
 		go func() {
