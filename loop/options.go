@@ -33,10 +33,11 @@ func WithPoller(p poller.Poller) Option {
 // Go's netpoller, the default on Linux. It suits a loop fed by its own
 // sockets, such as a server loop with its own SO_REUSEPORT listener: each
 // wake-up is then one thread woken by the kernel (the echo benchmark's
-// callback face: about 17 % less CPU per request, docs/poller.md). A Post
-// from another goroutine to a waiting loop costs more in exchange: a
-// system call and a thread wake-up (24-35 µs round trip against about
-// 4 µs parked, docs/poller.md).
+// callback face, before its reads and writes were batched: 15-18 % less
+// CPU per request at 50 connections in runs by hand, docs/poller.md). A
+// Post from another goroutine to a waiting loop costs more in exchange: a
+// system call and a thread wake-up (a 35 µs round trip against 9-11 µs
+// parked, BenchmarkLoop_Wake/mode=idle p50, docs/poller.md).
 // No effect with WithPoller, or where the poller always blocks (kqueue).
 func WithBlockingWait() Option {
 	return func(c *config) { c.blocking = true }

@@ -64,9 +64,11 @@ const (
 	recvSize    = 16 << 10                // bytes per recv
 	maxSends    = ringEntries - recvSlots // sends per cycle; a Write past them goes straight to the kernel
 	// batchMax bounds the bytes a connection has in one cycle's batch:
-	// past it a write goes straight to the kernel (after settle), since
-	// copying bulk data into the arena costs more than the system call
-	// saved. arenaMax bounds the arena.
+	// past it a write goes straight to the kernel (after settle). It is a
+	// chosen bound, not a measured crossover: batching 16 KiB writes
+	// (with no hand-off to plain reads either) had made streaming cost
+	// 1.3× and 4× net's CPU per GB (docs/benchmarks.md). arenaMax bounds
+	// the arena.
 	batchMax  = 4 << 10
 	arenaMax  = 256 << 10
 	readsKeep = 4096 // entries of the read queue kept once drained

@@ -13,7 +13,8 @@ import (
 //
 // Its timer is moved lazily: a server moves a deadline later, or clears
 // it, before and after every read, and each of those used to stop a timer
-// and arm another (two heap operations among every connection's timers).
+// and arm another (a push onto the heap of every connection's timers, and
+// a stale entry left in it).
 // Now a deadline moved later, or cleared, only records the new time; the
 // armed timer, due first, finds the deadline moved when it fires and arms
 // itself again for the new time (or does nothing). Only a deadline moved

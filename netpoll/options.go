@@ -127,7 +127,7 @@ func WithDialTimeout(d time.Duration) Option { return func(o *options) { o.dialT
 // io_uring_enter for up to 32 reads and the writes made since the last,
 // each a recv or send with MSG_DONTWAIT that the kernel finishes inside
 // that call. What is saved is the system call per read and per write
-// (docs/netpoll.md has the measurements). A stream goes on with plain
+// (docs/netpoll.md describes it, docs/benchmarks.md has the measurements). A stream goes on with plain
 // reads once a batched recv fills its buffer; writes past 4 KiB per
 // connection and batch, and writes from other goroutines, go to the
 // kernel directly.

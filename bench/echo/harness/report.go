@@ -174,7 +174,7 @@ func (rep *report) Markdown(imgRef string, withCharts bool) string {
 		"(busy time of `/proc/stat` less server and client). Loopback TCP does much of the receiving side's work in the sender's system call, "+
 		"so each side's CPU includes part of the other's network stack. \"Of which user\" is the part of the server's CPU in user mode (utime), the rest being the kernel's (stime); "+
 		"\"reads + writes\" are the server's read and write system calls (syscr and syscw of `/proc/<pid>/io`, which count read/readv and write/writev) per request: weft's two faces make theirs through io_uring (`netpoll.WithIOUring`, on by default), "+
-		"batched, so they do not show there; what they make instead is in docs/netpoll.md. Every run starts a fresh server process.\n\n", m.Machine.NProc)
+		"batched, so they do not show there (docs/netpoll.md says how they are made). Every run starts a fresh server process.\n\n", m.Machine.NProc)
 	p("| server | what it runs |\n|---|---|\n")
 	p("| weft-callback | `netpoll.Serve` on `loop.NewGroup(GOMAXPROCS, loop.WithBlockingWait())` (%d loops, each blocking in epoll_wait when idle), a Handler whose OnData writes the bytes back (queued bytes wait for OnDrain); no goroutine or fiber per connection; reads and writes batched through an io_uring per loop (WithIOUring's default) |\n", m.Machine.NProc)
 	p("| weft-fiber | one `fiber.Run` (one loop) per core, each `netpoll.Listen` with `WithReusePort` (%d loops), a fiber per connection reading and writing back through a 16 KiB buffer; reads and writes batched through an io_uring per loop (WithIOUring's default) |\n", m.Machine.NProc)
