@@ -33,3 +33,13 @@ func BatchedConn(c *Conn) bool {
 	_ = c.onLoop("test", func() error { b = c.batching(); return nil })
 	return b
 }
+
+// DeadlineTimers returns when the read and write deadlines' timers are
+// due on c's loop clock (0: not armed), for tests. The calling fiber must
+// be on c's loop.
+func DeadlineTimers(c *Conn) (read, write int64) {
+	if c.x == nil {
+		return 0, 0
+	}
+	return c.x.rdl.t.When(), c.x.wdl.t.When()
+}

@@ -273,6 +273,9 @@ func TestFiber_DeadlineMoves(t *testing.T) {
 		// (Stats are published at the end of each turn: sleep for one.)
 		fiber.Sleep(ctx, time.Millisecond)
 		before := c.Loop().Stats().TimersPending
+		c.SetReadDeadline(time.Now().Add(time.Minute))
+		c.SetWriteDeadline(time.Now().Add(time.Minute))
+		rd0, wd0 := netpoll.DeadlineTimers(c)
 		for i := range 1000 {
 			c.SetReadDeadline(time.Now().Add(time.Minute + time.Duration(i)*time.Millisecond))
 			c.SetWriteDeadline(time.Now().Add(time.Minute))
@@ -283,6 +286,11 @@ func TestFiber_DeadlineMoves(t *testing.T) {
 		fiber.Sleep(ctx, time.Millisecond)
 		if after := c.Loop().Stats().TimersPending; after > before+2 {
 			t.Errorf("1,000 deadline moves left %d timers pending, from %d", after, before)
+		}
+		// Moved later or cleared, a deadline leaves its armed timer as it
+		// was: the timer, when it fires, finds the new time.
+		if rd, wd := netpoll.DeadlineTimers(c); rd != rd0 || wd != wd0 || rd == 0 || wd == 0 {
+			t.Errorf("after 1,000 moves later the timers are due at %d and %d, armed at %d and %d: re-armed on every move", rd, wd, rd0, wd0)
 		}
 		c.SetDeadline(time.Time{})
 		return nil
